@@ -1,0 +1,43 @@
+"""Who may see what: every staff view goes through these decorators, and every query
+through the member's agency."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from agencies.models import Membership
+
+View = Callable[..., HttpResponse]
+
+
+def member_required(view: View) -> View:
+    """Signed in and a member of an agency; sets request.membership."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            request.membership = Membership.objects.select_related("agency").get(  # type: ignore[attr-defined]
+                user=request.user
+            )
+        except Membership.DoesNotExist:
+            raise Http404("No agency") from None
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view: View) -> View:
+    """Only the agency's owner (Stripe Connect onboarding, the revenue dashboard)."""
+
+    @member_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.membership.is_owner:  # type: ignore[attr-defined]
+            raise PermissionDenied("Only the agency owner can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

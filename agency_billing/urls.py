@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("webhooks/", include("webhooks.urls")),
+    path("checkout/", include("checkout.urls")),
+    path("plans/", include("plans.urls")),
+    path("customers/", include("customers.urls")),
+    path("", include("agencies.urls")),
+]
+
+if settings.STRIPE_MODE == "sandbox":
+    urlpatterns.append(path("sandbox/", include("stripe_sandbox.urls")))

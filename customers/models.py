@@ -1,0 +1,92 @@
+from django.db import models
+from django.db.models.functions import Lower
+
+from agencies.models import Agency
+from plans.models import Plan
+
+
+class Customer(models.Model):
+    """One of the agency's clients. The Stripe Customer is created on the agency's account
+    the first time we bill them."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    company = models.CharField(max_length=200, blank=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+    )
+    email_login_credentials = models.BooleanField(default=False)
+    stripe_customer_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "agency", Lower("email"), name="one_customer_per_email_per_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class PaymentMethod(models.Model):
+    """Mirror of a Stripe PaymentMethod: brand and last 4 digits, never card data."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="payment_methods")
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=50, default="card")
+    brand = models.CharField(max_length=50, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    detached = models.BooleanField(default=False)
+    stripe_synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class Subscription(models.Model):
+    """Mirror of a Stripe Subscription on the agency's account."""
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing"
+        ACTIVE = "active"
+        PAST_DUE = "past_due"
+        UNPAID = "unpaid"
+        CANCELED = "canceled"
+        INCOMPLETE = "incomplete"
+        INCOMPLETE_EXPIRED = "incomplete_expired"
+        PAUSED = "paused"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="subscriptions")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
+    stripe_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    stripe_price_id = models.CharField(max_length=255, blank=True)
+    stripe_item_id = models.CharField(max_length=255, blank=True)
+    unit_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    interval = models.CharField(max_length=10, blank=True)
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    collection_paused = models.BooleanField(default=False)
+    default_payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # created time of the Stripe event (or read-back) this row reflects; older events are ignored
+    stripe_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} ({self.status})"

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class StripeSandboxConfig(AppConfig):
+    name = "stripe_sandbox"

@@ -1,0 +1,93 @@
+"""Fixtures shared by every tier.
+
+Tiers: plain tests (PostgreSQL + the sandbox), `worker` tests (a real Celery worker against
+Redis) and `browser` tests (Playwright driving Debian's Chromium). A tier whose service is
+missing is skipped locally and said so; under CI=true any skip fails the run.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from agency_billing.celery import app as celery_app
+from agencies.models import Membership
+from tests.factories import AgencyFactory, MembershipFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """A missing service skips a test on a developer's machine and fails it in CI."""
+    if IN_CI:
+        pytest.fail(f"CI must run every tier: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if IN_CI and skipped:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_and_eager_tasks(settings):
+    """Tests reach Stripe through the sandbox, which delivers its signed webhooks through
+    Django's test client; Celery tasks run in-process after commit unless a test starts a
+    real worker."""
+    settings.STRIPE_MODE = "sandbox"
+    settings.SANDBOX_WEBHOOK_DELIVERY = "test_client"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_platform_secret"
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_connect_secret"
+    settings.SITE_URL = "http://testserver"
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def owner(db) -> Membership:
+    return MembershipFactory(role=Membership.Role.OWNER)
+
+
+@pytest.fixture
+def admin(owner) -> Membership:
+    return MembershipFactory(agency=owner.agency, role=Membership.Role.ADMIN)
+
+
+@pytest.fixture
+def outsider(db) -> Membership:
+    return MembershipFactory(agency=AgencyFactory(), role=Membership.Role.OWNER)
+
+
+@pytest.fixture
+def agency(owner):
+    return owner.agency
+
+
+def client_for(membership: Membership) -> Client:
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner) -> Client:
+    return client_for(owner)
+
+
+@pytest.fixture
+def admin_client_(admin) -> Client:
+    return client_for(admin)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return client_for(outsider)
+
+
+@pytest.fixture
+def user_without_agency(db):
+    return UserFactory()
