@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
-urlpatterns: list = []
+from agencies import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("signup/", views.signup, name="signup"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("billing/connect/", views.stripe_connect, name="stripe_connect"),
+    path("billing/connect/start/", views.stripe_connect_start, name="stripe_connect_start"),
+    path("billing/connect/return/", views.stripe_connect_return, name="stripe_connect_return"),
+    path("billing/connect/refresh/", views.stripe_connect_refresh, name="stripe_connect_refresh"),
+]

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from customers import views
+
+urlpatterns = [
+    path("", views.customer_list, name="customer_list"),
+    path("new/", views.customer_new, name="customer_create"),
+    path("<int:customer_id>/", views.customer_manage, name="customer_manage"),
+]

@@ -1,0 +1,33 @@
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+
+from agency_billing.money import CURRENCY_CHOICES
+
+
+class SignupForm(forms.Form):
+    agency_name = forms.CharField(label="Agency name", max_length=200)
+    email = forms.EmailField(label="Your email")
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    currency = forms.ChoiceField(
+        label="Billing currency",
+        choices=CURRENCY_CHOICES,
+        initial="usd",
+        help_text="Plans and invoices are priced in this currency.",
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if get_user_model().objects.filter(username__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists. Log in instead.")
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        password = cleaned.get("password")
+        if password:
+            user = get_user_model()(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

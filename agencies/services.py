@@ -1,0 +1,64 @@
+"""Agencies: sign-up and Stripe Connect onboarding."""
+
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from agencies.models import Agency, Membership
+from agency_billing.stripe_client import stripe_client, stripe_errors_as_billing_errors
+
+
+@transaction.atomic
+def agency_signup(*, agency_name: str, email: str, password: str, currency: str) -> Membership:
+    """Create a person, their agency and their owner membership, together or not at all."""
+    user = get_user_model().objects.create_user(username=email, email=email, password=password)
+    agency = Agency.objects.create(name=agency_name, currency=currency)
+    return Membership.objects.create(user=user, agency=agency, role=Membership.Role.OWNER)
+
+
+def agency_connect_account_ensure(*, agency: Agency, owner_email: str) -> str:
+    """The agency's connected account id, creating the account on first use.
+
+    The idempotency key is derived from the agency, so a retry after a lost response finds
+    the same account instead of making a second one."""
+    if agency.stripe_account_id:
+        return agency.stripe_account_id
+    with stripe_errors_as_billing_errors("create your Stripe account"):
+        account = stripe_client().v1.accounts.create(
+            {
+                "controller": {
+                    "fees": {"payer": "account"},
+                    "losses": {"payments": "stripe"},
+                    "requirement_collection": "stripe",
+                    "stripe_dashboard": {"type": "full"},
+                },
+                "business_profile": {"name": agency.name},
+                "email": owner_email,
+                "metadata": {"agency_id": str(agency.pk)},
+            },
+            {"idempotency_key": f"agency-{agency.pk}-account"},
+        )
+    Agency.objects.filter(pk=agency.pk).update(stripe_account_id=account.id)
+    agency.stripe_account_id = account.id
+    return account.id
+
+
+def agency_onboarding_link(
+    *, agency: Agency, owner_email: str, return_url: str, refresh_url: str
+) -> str:
+    """A fresh single-use Stripe onboarding URL for the agency's connected account."""
+    account_id = agency_connect_account_ensure(agency=agency, owner_email=owner_email)
+    with stripe_errors_as_billing_errors("start Stripe onboarding"):
+        link = stripe_client().v1.account_links.create(
+            {
+                "account": account_id,
+                "type": "account_onboarding",
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+            },
+            # A platform call naming the account. Each link is single use, so the key only
+            # makes the SDK's own network retries safe.
+            {"idempotency_key": f"accountlink-{uuid.uuid4()}"},
+        )
+    return link.url

@@ -1,0 +1,92 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agencies.access import member_required, owner_required
+from agencies.forms import SignupForm
+from agencies.services import agency_onboarding_link, agency_signup
+from agencies.sync import agency_account_refresh
+from agency_billing.errors import BillingError
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = agency_signup(**form.cleaned_data)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome! {membership.agency.name} is ready.")
+        return redirect("dashboard")
+    return render(request, "agencies/signup.html", {"form": form})
+
+
+@member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    counts = agency.customers.aggregate(
+        customers=Count("id"),
+        subscribed=Count("id", filter=Q(subscriptions__status__in=["active", "trialing"])),
+    )
+    return render(
+        request,
+        "agencies/dashboard.html",
+        {"counts": counts, "plan_count": agency.plans.filter(archived_at=None).count()},
+    )
+
+
+@member_required
+def stripe_connect(request: HttpRequest) -> HttpResponse:
+    return render(request, "agencies/stripe_connect.html")
+
+
+@owner_required
+@require_POST
+def stripe_connect_start(request: HttpRequest) -> HttpResponse:
+    return _redirect_to_onboarding(request)
+
+
+@owner_required
+def stripe_connect_refresh(request: HttpRequest) -> HttpResponse:
+    """Stripe sends the owner here when an onboarding link was used or expired."""
+    return _redirect_to_onboarding(request)
+
+
+@owner_required
+def stripe_connect_return(request: HttpRequest) -> HttpResponse:
+    """Coming back from onboarding does not mean it is done: read the account back."""
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    if agency.stripe_account_id:
+        try:
+            agency = agency_account_refresh(agency)
+        except BillingError as error:
+            messages.error(request, error.message)
+            return redirect("stripe_connect")
+    if agency.charges_enabled:
+        messages.success(request, "Stripe is connected. You can start billing.")
+    else:
+        messages.warning(request, "Stripe still needs some details before you can take payments.")
+    return redirect("stripe_connect")
+
+
+def _redirect_to_onboarding(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    try:
+        url = agency_onboarding_link(
+            agency=membership.agency,
+            owner_email=membership.user.email,
+            return_url=request.build_absolute_uri(reverse("stripe_connect_return")),
+            refresh_url=request.build_absolute_uri(reverse("stripe_connect_refresh")),
+        )
+    except BillingError as error:
+        messages.error(request, error.message)
+        return redirect("stripe_connect")
+    return redirect(url)

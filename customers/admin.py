@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from customers.models import Customer, PaymentMethod, Subscription
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "company", "agency", "plan", "stripe_customer_id"]
+    search_fields = ["name", "email", "company", "stripe_customer_id"]
+    raw_id_fields = ["agency", "plan"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "customer", "status", "current_period_end", "stripe_synced_at"]
+    list_filter = ["status"]
+    search_fields = ["stripe_id", "customer__email"]
+    raw_id_fields = ["agency", "customer", "default_payment_method"]
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "customer", "brand", "last4", "detached"]
+    search_fields = ["stripe_id", "customer__email"]
+    raw_id_fields = ["customer"]

@@ -1,0 +1,74 @@
+from decimal import Decimal
+
+from django import forms
+
+from agency_billing.money import MINIMUM_CHARGE, minimum_charge_text, to_minor_units
+
+
+class AmountField(forms.DecimalField):
+    """Money typed in major units (2500.00) and cleaned to integer minor units."""
+
+    def __init__(self, *, currency: str, **kwargs) -> None:
+        self.currency = currency
+        super().__init__(required=False, min_value=None, max_digits=12, **kwargs)
+
+    def clean(self, value):
+        amount: Decimal | None = super().clean(value)
+        if amount is None:
+            return None
+        try:
+            minor = to_minor_units(amount, self.currency)
+        except ValueError:
+            raise forms.ValidationError(
+                f"Enter an amount with at most the decimals {self.currency.upper()} allows."
+            ) from None
+        if minor <= 0:
+            raise forms.ValidationError("Enter an amount greater than zero.")
+        if minor < MINIMUM_CHARGE.get(self.currency, 50):
+            raise forms.ValidationError(
+                f"Stripe's minimum charge is {minimum_charge_text(self.currency)}."
+            )
+        return minor
+
+
+class PlanForm(forms.Form):
+    name = forms.CharField(
+        label="Plan name",
+        max_length=99,
+        error_messages={"max_length": "Keep the plan name under 100 characters."},
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=499,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Keep the description under 500 characters."},
+        help_text="Shown to your client on the Stripe checkout page and invoices.",
+    )
+    trial_days = forms.IntegerField(
+        label="Free trial (days)",
+        required=False,
+        min_value=0,
+        max_value=730,
+        help_text="Leave empty or 0 for no trial.",
+    )
+
+    def __init__(self, *args, currency: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        code = currency.upper()
+        self.fields["monthly_amount"] = AmountField(
+            currency=currency, label=f"Monthly price ({code})", help_text="e.g. 2500.00"
+        )
+        self.fields["yearly_amount"] = AmountField(
+            currency=currency, label=f"Yearly price ({code})", help_text="e.g. 25000.00"
+        )
+        self.order_fields(["name", "description", "monthly_amount", "yearly_amount", "trial_days"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        no_amount_errors = not ({"monthly_amount", "yearly_amount"} & set(self.errors))
+        if no_amount_errors and not (cleaned.get("monthly_amount") or cleaned.get("yearly_amount")):
+            self.add_error("monthly_amount", "Give the plan a monthly price, a yearly price, or both.")
+        cleaned["trial_days"] = cleaned.get("trial_days") or 0
+        return cleaned
