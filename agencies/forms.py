@@ -18,14 +18,18 @@ class SignupForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if get_user_model().objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in instead.")
+            raise forms.ValidationError(
+                "An account with this email already exists. Log in instead."
+            )
         return email
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         password = cleaned.get("password")
         if password:
-            user = get_user_model()(username=cleaned.get("email", ""), email=cleaned.get("email", ""))
+            user = get_user_model()(
+                username=cleaned.get("email", ""), email=cleaned.get("email", "")
+            )
             try:
                 password_validation.validate_password(password, user)
             except forms.ValidationError as error:

@@ -4,7 +4,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import stripe
-
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse

@@ -6,7 +6,10 @@ from plans.models import Plan
 
 class CustomerForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
-    email = forms.EmailField(label="Email", error_messages={"invalid": "Enter a valid email address, like name@example.com."})
+    email = forms.EmailField(
+        label="Email",
+        error_messages={"invalid": "Enter a valid email address, like name@example.com."},
+    )
     company = forms.CharField(label="Company name", max_length=200, required=False)
     plan = forms.ModelChoiceField(
         label="Plan", queryset=Plan.objects.none(), required=False, empty_label="No plan yet"

@@ -69,6 +69,8 @@ class PlanForm(forms.Form):
         cleaned = super().clean() or {}
         no_amount_errors = not ({"monthly_amount", "yearly_amount"} & set(self.errors))
         if no_amount_errors and not (cleaned.get("monthly_amount") or cleaned.get("yearly_amount")):
-            self.add_error("monthly_amount", "Give the plan a monthly price, a yearly price, or both.")
+            self.add_error(
+                "monthly_amount", "Give the plan a monthly price, a yearly price, or both."
+            )
         cleaned["trial_days"] = cleaned.get("trial_days") or 0
         return cleaned

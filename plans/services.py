@@ -51,7 +51,9 @@ def plan_create(
         agency=agency, name=name, description=description, trial_days=trial_days
     )
     prices = [
-        Price.objects.create(plan=plan, interval=interval, unit_amount=amount, currency=agency.currency)
+        Price.objects.create(
+            plan=plan, interval=interval, unit_amount=amount, currency=agency.currency
+        )
         for interval, amount in amounts.items()
         if amount
     ]
@@ -95,6 +97,8 @@ def _create_on_stripe(plan: Plan, prices: list[Price], account: str) -> None:
 def _archive_product(product_id: str, account: str) -> None:
     try:
         with stripe_errors_as_billing_errors("archive the product"):
-            stripe_client().v1.products.update(product_id, {"active": False}, account_options(account))
+            stripe_client().v1.products.update(
+                product_id, {"active": False}, account_options(account)
+            )
     except BillingError:
         logger.warning("Could not archive Stripe product %s after a failed plan create", product_id)

@@ -10,8 +10,8 @@ import os
 import pytest
 from django.test import Client
 
-from agency_billing.celery import app as celery_app
 from agencies.models import Membership
+from agency_billing.celery import app as celery_app
 from tests.factories import AgencyFactory, MembershipFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -91,3 +91,16 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def user_without_agency(db):
     return UserFactory()
+
+
+@pytest.fixture
+def connected_agency(owner):
+    """The owner's agency, connected to a sandbox Stripe account through the hosted
+    onboarding page, with charges enabled."""
+    from tests.stripe_flows import complete_onboarding, start_onboarding
+
+    owner_client = client_for(owner)
+    complete_onboarding(owner_client, start_onboarding(owner_client))
+    owner.agency.refresh_from_db()
+    assert owner.agency.charges_enabled
+    return owner.agency
