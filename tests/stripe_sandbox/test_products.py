@@ -1,0 +1,55 @@
+import pytest
+import stripe
+
+
+def test_it_creates_a_product_shaped_like_stripes(client, on_account):
+    product = client.v1.products.create({"name": "Retainer", "metadata": {"plan": "7"}}, on_account)
+
+    assert product.id.startswith("prod_")
+    assert product.object == "product"
+    assert product.name == "Retainer"
+    assert product.active is True
+    assert product.livemode is False
+    assert product.metadata.to_dict() == {"plan": "7"}
+
+
+def test_it_retrieves_and_updates_a_product(client, on_account):
+    product = client.v1.products.create({"name": "Retainer"}, on_account)
+
+    client.v1.products.update(product.id, {"active": False, "name": "Old retainer"}, on_account)
+    again = client.v1.products.retrieve(product.id, options=on_account)
+
+    assert again.active is False
+    assert again.name == "Old retainer"
+
+
+def test_it_creates_a_recurring_price(monthly_price):
+    assert monthly_price.id.startswith("price_")
+    assert monthly_price.type == "recurring"
+    assert monthly_price.recurring.interval == "month"
+    assert monthly_price.recurring.interval_count == 1
+    assert monthly_price.unit_amount == 250000
+    assert monthly_price.currency == "usd"
+
+
+def test_it_only_lets_a_price_change_what_stripe_allows(client, on_account, monthly_price):
+    updated = client.v1.prices.update(
+        monthly_price.id, {"active": False, "nickname": "2024 rate"}, on_account
+    )
+    assert updated.active is False
+    assert updated.nickname == "2024 rate"
+
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.update(monthly_price.id, {"unit_amount": 100}, on_account)  # type: ignore[typeddict-unknown-key]
+    assert raised.value.param == "unit_amount"
+
+
+def test_it_finds_customers_by_email(client, on_account):
+    client.v1.customers.create({"email": "a@example.com", "name": "A"}, on_account)
+    client.v1.customers.create({"email": "b@example.com", "name": "B"}, on_account)
+
+    found = client.v1.customers.list({"email": "b@example.com"}, on_account)
+
+    assert [c.name for c in found.data] == ["B"]
+    assert found.object == "list"
+    assert found.has_more is False
