@@ -34,3 +34,8 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_id} {self.type} ({self.status})"
+
+    @property
+    def data_object(self) -> dict:
+        """The Stripe object the event carries (`data.object`), as Stripe sent it."""
+        return self.payload["data"]["object"]

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from webhooks import views
+
+app_name = "webhooks"
+
+urlpatterns = [
+    path("stripe/", views.stripe_platform_webhook, name="stripe"),
+    path("stripe/connect/", views.stripe_connect_webhook, name="stripe_connect"),
+]
