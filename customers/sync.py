@@ -1,0 +1,161 @@
+"""Mirror a customer's Stripe subscriptions and payment methods.
+
+Every upsert is keyed by the Stripe id, idempotent, and follows webhooks.mirror's ordering
+rule: data older than the row changes nothing.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from agencies.models import Agency
+from agency_billing.stripe_client import (
+    account_options,
+    stripe_client,
+    stripe_errors_as_billing_errors,
+)
+from customers.models import Customer, PaymentMethod, Subscription
+from webhooks.mirror import mirror_upsert, stripe_id_of, stripe_time
+
+
+def customer_for_stripe_id(*, agency: Agency, stripe_customer_id: str | None) -> Customer | None:
+    if not stripe_customer_id:
+        return None
+    return agency.customers.filter(stripe_customer_id=stripe_customer_id).first()
+
+
+def payment_method_upsert(
+    *, agency: Agency, data: Mapping[str, Any], as_of: datetime
+) -> PaymentMethod | None:
+    """Mirror a PaymentMethod (brand, last 4, expiry). One without a customer is detached:
+    its row is marked so. Returns None when the customer is not one of the agency's, or a
+    detached method was never mirrored."""
+    customer_id = stripe_id_of(data.get("customer"))
+    card = data.get("card") or {}
+    fields: dict[str, Any] = {
+        "type": data.get("type") or "card",
+        "brand": card.get("brand") or "",
+        "last4": card.get("last4") or "",
+        "exp_month": card.get("exp_month"),
+        "exp_year": card.get("exp_year"),
+        "detached": customer_id is None,
+    }
+    if customer_id is not None:
+        customer = customer_for_stripe_id(agency=agency, stripe_customer_id=customer_id)
+        if customer is None:
+            return None
+        fields["customer"] = customer
+    return mirror_upsert(
+        PaymentMethod.objects.filter(customer__agency=agency),
+        lookup={"stripe_id": data["id"]},
+        fields=fields,
+        as_of=as_of,
+        read_back=lambda: _payment_method_read_back(agency, data["id"]),
+        create=customer_id is not None,
+    )
+
+
+def subscription_upsert(
+    *, agency: Agency, data: Mapping[str, Any], as_of: datetime
+) -> Subscription | None:
+    """Mirror a Subscription (API 2026-10-28 shape: the period is on the first item), creating
+    the row if it is new, and its default payment method (an id or an expanded object).
+    Returns None when the customer is not one of the agency's."""
+    customer = customer_for_stripe_id(
+        agency=agency, stripe_customer_id=stripe_id_of(data.get("customer"))
+    )
+    if customer is None:
+        return None
+    fields = {
+        **_subscription_fields(data),
+        "agency": agency,
+        "customer": customer,
+        "default_payment_method": _default_payment_method(
+            agency, customer, data.get("default_payment_method"), as_of
+        ),
+    }
+    return mirror_upsert(
+        Subscription.objects.all(),
+        lookup={"stripe_id": data["id"]},
+        fields=fields,
+        as_of=as_of,
+        read_back=lambda: _subscription_read_back(agency, data["id"]),
+    )
+
+
+def subscriptions_sync_for_customer(customer: Customer) -> list[Subscription]:
+    """Repair the customer's subscription mirror from Stripe (every status, 100 a page).
+    Raises BillingError if Stripe cannot be read."""
+    agency = customer.agency
+    if not (customer.stripe_customer_id and agency.stripe_account_id):
+        return []
+    params: Any = {
+        "customer": customer.stripe_customer_id,
+        "status": "all",
+        "limit": 100,
+        "expand": ["data.default_payment_method"],
+    }
+    synced = []
+    with stripe_errors_as_billing_errors("sync the subscriptions"):
+        listing = stripe_client().v1.subscriptions.list(
+            params, account_options(agency.stripe_account_id)
+        )
+        for subscription in listing.auto_paging_iter():
+            row = subscription_upsert(
+                agency=agency, data=subscription.to_dict(), as_of=timezone.now()
+            )
+            if row is not None:
+                synced.append(row)
+    return synced
+
+
+def _subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    items = (data.get("items") or {}).get("data") or [{}]
+    item = items[0]
+    price = item.get("price") or {}
+    return {
+        "status": data["status"],
+        "stripe_item_id": item.get("id") or "",
+        "stripe_price_id": price.get("id") or "",
+        "unit_amount": price.get("unit_amount"),
+        "currency": price.get("currency") or data.get("currency") or "",
+        "interval": (price.get("recurring") or {}).get("interval") or "",
+        "current_period_start": stripe_time(item.get("current_period_start")),
+        "current_period_end": stripe_time(item.get("current_period_end")),
+        "trial_end": stripe_time(data.get("trial_end")),
+        "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
+        "canceled_at": stripe_time(data.get("canceled_at")),
+        "ended_at": stripe_time(data.get("ended_at")),
+        "collection_paused": data.get("pause_collection") is not None,
+    }
+
+
+def _default_payment_method(
+    agency: Agency, customer: Customer, value: Any, as_of: datetime
+) -> PaymentMethod | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        return payment_method_upsert(agency=agency, data=value, as_of=as_of)
+    # Only the id: link the row, or hold its place until payment_method.attached fills it in
+    # (no stripe_synced_at, so any real data wins).
+    row, _ = PaymentMethod.objects.get_or_create(stripe_id=value, defaults={"customer": customer})
+    return row
+
+
+def _subscription_read_back(agency: Agency, subscription_id: str) -> Subscription | None:
+    subscription = stripe_client().v1.subscriptions.retrieve(
+        subscription_id,
+        {"expand": ["default_payment_method"]},
+        account_options(agency.stripe_account_id or ""),
+    )
+    return subscription_upsert(agency=agency, data=subscription.to_dict(), as_of=timezone.now())
+
+
+def _payment_method_read_back(agency: Agency, payment_method_id: str) -> PaymentMethod | None:
+    payment_method = stripe_client().v1.payment_methods.retrieve(
+        payment_method_id, options=account_options(agency.stripe_account_id or "")
+    )
+    return payment_method_upsert(agency=agency, data=payment_method.to_dict(), as_of=timezone.now())

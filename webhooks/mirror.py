@@ -1,0 +1,116 @@
+"""The ordering rule every mirror upsert follows, and small readers of Stripe payloads.
+
+Each mirror row keeps `stripe_synced_at`: the `created` time of the event it reflects, or the
+time we read the object back from Stripe. Events carry whole seconds; read-backs carry the
+clock's microseconds. Compared per second, because an event created in the same second as
+our last write may be older or newer than it:
+- an earlier second changes nothing (OLDER);
+- a later second applies (NEWER);
+- the same second is a TIE for an event, settled by reading the object back from Stripe;
+  a read-back in the same second applies if it is not older than the row.
+"""
+
+import enum
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Freshness(enum.Enum):
+    OLDER = "older"
+    NEWER = "newer"
+    TIE = "tie"
+
+
+def freshness(synced_at: datetime | None, as_of: datetime) -> Freshness:
+    if synced_at is None:
+        return Freshness.NEWER
+    row_second, incoming_second = synced_at.replace(microsecond=0), as_of.replace(microsecond=0)
+    if incoming_second != row_second:
+        return Freshness.NEWER if incoming_second > row_second else Freshness.OLDER
+    if as_of.microsecond == 0:
+        return Freshness.TIE
+    return Freshness.NEWER if as_of >= synced_at else Freshness.OLDER
+
+
+def mirror_upsert(
+    queryset: "models.QuerySet[M]",
+    *,
+    lookup: Mapping[str, Any],
+    fields: Mapping[str, Any],
+    as_of: datetime,
+    read_back: Callable[[], M | None],
+    create: bool = True,
+) -> M | None:
+    """Create or update the row matching `lookup` (its Stripe id) from `fields`, under a row
+    lock, following the ordering rule above. Returns the row as it now stands; on a tie,
+    whatever `read_back()` (which reads Stripe and upserts again) returns; None only when
+    `create` is False and there is no row."""
+    with transaction.atomic():
+        locked = queryset.select_for_update()
+        if create:
+            row, created = locked.get_or_create(
+                **lookup, defaults={**fields, "stripe_synced_at": as_of}
+            )
+            if created:
+                logger.info("Mirrored new %s %s", type(row).__name__, lookup)
+                return row
+        else:
+            found = locked.filter(**lookup).first()
+            if found is None:
+                return None
+            row = found
+        return _apply_in_order(row, lookup, fields=fields, as_of=as_of, read_back=read_back)
+
+
+def _apply_in_order(
+    row: M,
+    lookup: Mapping[str, Any],
+    *,
+    fields: Mapping[str, Any],
+    as_of: datetime,
+    read_back: Callable[[], M | None],
+) -> M | None:
+    synced_at = row.stripe_synced_at  # type: ignore[attr-defined]
+    order = freshness(synced_at, as_of)
+    if order is Freshness.OLDER:
+        logger.info(
+            "Kept %s %s: data of %s is older than %s",
+            type(row).__name__,
+            getattr(row, "stripe_id", row.pk),
+            as_of,
+            synced_at,
+        )
+        return row
+    if order is Freshness.TIE:
+        logger.info(
+            "Reading back %s %s: two changes in the second %s",
+            type(row).__name__,
+            getattr(row, "stripe_id", row.pk),
+            as_of,
+        )
+        return read_back()
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.stripe_synced_at = as_of  # type: ignore[attr-defined]
+    row.save()
+    return row
+
+
+def stripe_id_of(value: str | Mapping[str, Any] | None) -> str | None:
+    """The id of a field Stripe sends as an id or, when expanded, as the object."""
+    if value is None or isinstance(value, str):
+        return value
+    return value["id"]
+
+
+def stripe_time(value: int | None) -> datetime | None:
+    """A Stripe unix timestamp as an aware datetime."""
+    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
