@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.test import Client
+from django.test import Client, TestCase
 
 SAMPLES = json.loads((Path(__file__).parent / "stripe_samples.json").read_text())
 ACCOUNT_ID = "acct_1TestAgency000001"
@@ -35,18 +35,17 @@ def subscription_object(
     **overrides: Any,
 ) -> dict:
     """A subscription in API 2026-10-28 shape: the period lives on the item."""
+    quiet = {
+        "cancel_at": None,
+        "canceled_at": None,
+        "ended_at": None,
+        "trial_end": None,
+        "cancel_at_period_end": False,
+        "pause_collection": None,
+    }
     data = sample(
         "subscription",
-        id=sub_id,
-        customer=CUSTOMER_ID,
-        status=status,
-        cancel_at=None,
-        canceled_at=None,
-        ended_at=None,
-        trial_end=None,
-        cancel_at_period_end=False,
-        pause_collection=None,
-        **overrides,
+        **{**quiet, "id": sub_id, "customer": CUSTOMER_ID, "status": status, **overrides},
     )
     item = data["items"]["data"][0]
     item.update(
@@ -109,3 +108,12 @@ def post_event(
         signature = signature_header(body, secret, timestamp=timestamp)
     headers = {"Stripe-Signature": signature} if signature else {}
     return client.post(url, body, content_type="application/json", headers=headers)
+
+
+def deliver(client: Client, event: dict, **kwargs: Any):
+    """POST `event` inside the test's transaction and run what its commit would enqueue
+    (processing, eager in tests). End-to-end tests use transactional_db and post_event."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = post_event(client, event, **kwargs)
+    assert response.status_code == 200, response.content
+    return response

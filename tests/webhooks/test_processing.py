@@ -1,0 +1,157 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from customers.models import Subscription
+from tests.webhooks.stripe_events import (
+    deliver,
+    post_event,
+    stripe_event,
+    subscription_object,
+)
+from webhooks import registry
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_process
+from webhooks.tasks import requeue_stale_events
+
+
+def test_the_same_event_delivered_three_times_is_processed_once(
+    client, transactional_db, stripe_customer
+):
+    event = stripe_event("customer.subscription.created", subscription_object())
+
+    responses = [post_event(client, event) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.PROCESSED
+    assert stored.attempts == 1
+    assert stored.processed_at is not None
+    assert Subscription.objects.get().stripe_id == "sub_Test0001"
+
+
+def test_unknown_types_are_stored_and_ignored(client, transactional_db):
+    event = stripe_event("climate.order.delayed", {"id": "climorder_1", "object": "climate.order"})
+
+    assert post_event(client, event).status_code == 200
+
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.last_error == "no handler for climate.order.delayed"
+
+
+def test_an_event_for_an_unknown_customer_is_ignored_with_the_reason(client, db, stripe_agency):
+    deliver(client, stripe_event("customer.subscription.created", subscription_object()))
+
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert "cus_TestCustomer0001 is not a customer" in stored.last_error
+    assert not Subscription.objects.exists()
+
+
+def test_an_event_for_an_unknown_account_is_ignored_with_the_reason(client, db, stripe_customer):
+    event = stripe_event("customer.subscription.created", subscription_object(), account="acct_X")
+
+    deliver(client, event)
+
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.last_error == "no agency has the Stripe account acct_X"
+
+
+@pytest.fixture
+def broken_subscription_handler(monkeypatch):
+    def explode(event):
+        raise RuntimeError("the mirror is on fire")
+
+    monkeypatch.setitem(registry._handlers, "customer.subscription.created", explode)
+
+
+def _stored_event(stripe_customer) -> WebhookEvent:
+    event, _ = WebhookEvent.objects.get_or_create(
+        stripe_id="evt_Stored0001",
+        defaults={
+            "type": "customer.subscription.created",
+            "endpoint": WebhookEvent.Endpoint.CONNECT,
+            "account": stripe_customer.agency.stripe_account_id,
+            "stripe_created": timezone.now(),
+            "payload": stripe_event("customer.subscription.created", subscription_object()),
+        },
+    )
+    return event
+
+
+def test_a_failing_handler_records_the_attempt_and_the_error(
+    db, stripe_customer, broken_subscription_handler
+):
+    event = _stored_event(stripe_customer)
+
+    with pytest.raises(RuntimeError):
+        webhook_event_process(event.pk)
+
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.FAILED
+    assert event.attempts == 1
+    assert event.last_error == "RuntimeError: the mirror is on fire"
+    assert not Subscription.objects.exists()
+
+
+def test_a_failed_event_is_replayed_by_the_command(
+    db, stripe_customer, broken_subscription_handler, monkeypatch
+):
+    event = _stored_event(stripe_customer)
+    with pytest.raises(RuntimeError):
+        webhook_event_process(event.pk)
+    monkeypatch.undo()
+
+    call_command("replay_webhook_events", "--failed")
+
+    event.refresh_from_db()
+    assert event.status == WebhookEvent.Status.PROCESSED
+    assert event.attempts == 2
+    assert event.last_error == ""
+    assert Subscription.objects.get().customer == stripe_customer
+
+
+def test_the_command_replays_chosen_ids_even_when_processed(db, stripe_customer):
+    event = _stored_event(stripe_customer)
+    webhook_event_process(event.pk)
+    Subscription.objects.all().delete()
+
+    call_command("replay_webhook_events", str(event.pk))
+
+    assert Subscription.objects.count() == 1
+
+
+def test_a_processed_event_is_not_processed_again(db, stripe_customer):
+    event = _stored_event(stripe_customer)
+    webhook_event_process(event.pk)
+
+    webhook_event_process(event.pk)
+
+    event.refresh_from_db()
+    assert event.attempts == 1
+
+
+def test_the_sweeper_enqueues_stale_pending_events_again(db, stripe_customer):
+    stale = _stored_event(stripe_customer)
+    WebhookEvent.objects.filter(pk=stale.pk).update(
+        received_at=timezone.now() - timedelta(minutes=11)
+    )
+    fresh = WebhookEvent.objects.create(
+        stripe_id="evt_JustArrived",
+        type="climate.order.delayed",
+        endpoint=WebhookEvent.Endpoint.CONNECT,
+        stripe_created=timezone.now(),
+        payload={},
+    )
+
+    assert requeue_stale_events() == 1
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == WebhookEvent.Status.PROCESSED
+    assert fresh.status == WebhookEvent.Status.PENDING
+    assert Subscription.objects.count() == 1
