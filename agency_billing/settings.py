@@ -141,3 +141,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Periodic tasks (run by `celery beat`, or `worker --beat`): re-enqueue webhook events still
+# pending or failed, so the broker is never the only copy of work to do.
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-webhook-events": {
+        "task": "webhooks.tasks.requeue_stale_events",
+        "schedule": 300.0,
+    },
+}
