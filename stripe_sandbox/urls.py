@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Hosted pages, mounted at /sandbox/ in sandbox mode."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from stripe_sandbox import views
+
+app_name = "stripe_sandbox"
+
+urlpatterns = [
+    path("connect/onboarding/<str:token>/", views.onboarding, name="onboarding"),
+    path("checkout/<str:session_id>/", views.checkout_page, name="checkout"),
+]

@@ -12,8 +12,15 @@ from stripe.params import (
     AccountUpdateParams,
     CustomerCreateParams,
     CustomerListParams,
+    CustomerPaymentMethodListParams,
     CustomerRetrieveParams,
     CustomerUpdateParams,
+    EventListParams,
+    EventRetrieveParams,
+    InvoiceListParams,
+    InvoiceRetrieveParams,
+    PaymentMethodListParams,
+    PaymentMethodRetrieveParams,
     PriceCreateParams,
     PriceListParams,
     PriceRetrieveParams,
@@ -22,9 +29,30 @@ from stripe.params import (
     ProductListParams,
     ProductRetrieveParams,
     ProductUpdateParams,
+    SetupIntentRetrieveParams,
+    SubscriptionCancelParams,
+    SubscriptionListParams,
+    SubscriptionRetrieveParams,
+    SubscriptionUpdateParams,
+)
+from stripe.params.checkout import (
+    SessionCreateParams,
+    SessionExpireParams,
+    SessionLineItemListParams,
+    SessionListParams,
+    SessionRetrieveParams,
 )
 
-from stripe_sandbox.api import accounts, customers, products
+from stripe_sandbox.api import (
+    accounts,
+    checkout,
+    customers,
+    events,
+    invoices,
+    payment_methods,
+    products,
+    subscriptions,
+)
 from stripe_sandbox.errors import ApiError
 
 Endpoint = Callable[..., dict[str, Any]]
@@ -48,6 +76,58 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
     ("get", "/v1/customers", customers.list_customers, CustomerListParams),
     ("get", f"/v1/customers/{_ID}", customers.retrieve_customer, CustomerRetrieveParams),
     ("post", f"/v1/customers/{_ID}", customers.update_customer, CustomerUpdateParams),
+    (
+        "get",
+        f"/v1/customers/{_ID}/payment_methods",
+        payment_methods.list_customer_payment_methods,
+        CustomerPaymentMethodListParams,
+    ),
+    ("post", "/v1/checkout/sessions", checkout.create_session, SessionCreateParams),
+    ("get", "/v1/checkout/sessions", checkout.list_sessions, SessionListParams),
+    ("get", f"/v1/checkout/sessions/{_ID}", checkout.retrieve_session, SessionRetrieveParams),
+    ("post", f"/v1/checkout/sessions/{_ID}/expire", checkout.expire_session, SessionExpireParams),
+    (
+        "get",
+        f"/v1/checkout/sessions/{_ID}/line_items",
+        checkout.list_line_items,
+        SessionLineItemListParams,
+    ),
+    ("get", "/v1/subscriptions", subscriptions.list_subscriptions, SubscriptionListParams),
+    (
+        "get",
+        f"/v1/subscriptions/{_ID}",
+        subscriptions.retrieve_subscription,
+        SubscriptionRetrieveParams,
+    ),
+    (
+        "post",
+        f"/v1/subscriptions/{_ID}",
+        subscriptions.update_subscription,
+        SubscriptionUpdateParams,
+    ),
+    (
+        "delete",
+        f"/v1/subscriptions/{_ID}",
+        subscriptions.cancel_subscription,
+        SubscriptionCancelParams,
+    ),
+    ("get", "/v1/invoices", invoices.list_invoices, InvoiceListParams),
+    ("get", f"/v1/invoices/{_ID}", invoices.retrieve_invoice, InvoiceRetrieveParams),
+    ("get", "/v1/payment_methods", payment_methods.list_payment_methods, PaymentMethodListParams),
+    (
+        "get",
+        f"/v1/payment_methods/{_ID}",
+        payment_methods.retrieve_payment_method,
+        PaymentMethodRetrieveParams,
+    ),
+    (
+        "get",
+        f"/v1/setup_intents/{_ID}",
+        payment_methods.retrieve_setup_intent,
+        SetupIntentRetrieveParams,
+    ),
+    ("get", "/v1/events", events.list_events, EventListParams),
+    ("get", f"/v1/events/{_ID}", events.retrieve_event, EventRetrieveParams),
 ]
 
 _COMPILED = [

@@ -1,0 +1,118 @@
+"""Hosted pages: Connect onboarding and Checkout. Labels and buttons are what Stripe's pages
+say, so browser tests can drive them: "Business name", "Agree and submit"; "Email", "Card
+number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Subscribe",
+"Pay" or "Save card", and a "Cancel" link."""
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from stripe_sandbox import checkout_flow
+from stripe_sandbox.api import accounts, checkout
+from stripe_sandbox.cards import DECLINES, TEST_CARDS
+from stripe_sandbox.forms import CardForm, OnboardingForm
+from stripe_sandbox.models import SandboxObject
+from stripe_sandbox.money import format_amount
+from stripe_sandbox.operation import sandbox_operation
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def onboarding(request: HttpRequest, token: str) -> HttpResponse:
+    with sandbox_operation():
+        link = accounts.onboarding_link(token)
+        if link is None:
+            raise Http404("No such account link")
+        if not accounts.link_is_usable(link):
+            return redirect(link.private["refresh_url"])
+        account = SandboxObject.objects.get(id=link.private["account"]).data
+        form = OnboardingForm(
+            request.POST or None, initial={"business_name": account["business_profile"]["name"]}
+        )
+        if request.method == "POST" and form.is_valid():
+            return_url = accounts.complete_onboarding(
+                link, business_name=form.cleaned_data["business_name"]
+            )
+            logger.info("sandbox onboarding completed for %s", account["id"])
+            return HttpResponseRedirect(return_url)
+    return render(request, "stripe_sandbox/onboarding.html", {"account": account, "form": form})
+
+
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def checkout_page(request: HttpRequest, session_id: str) -> HttpResponse:
+    with sandbox_operation():
+        session = checkout.find_session(session_id)
+        if session is None:
+            raise Http404("No such checkout session")
+        if not checkout_flow.is_payable(session):
+            return render(request, "stripe_sandbox/checkout_gone.html", status=410)
+        context = _checkout_context(session)
+        form = CardForm(request.POST or None, initial={"email": context["email"]})
+        if request.method == "POST" and form.is_valid():
+            number = form.cleaned_data["card_number"]
+            decline = DECLINES.get(number)
+            if decline is not None:
+                logger.info(
+                    "sandbox checkout %s: card declined (%s)", session.id, decline.decline_code
+                )
+                context.update(form=form, decline=decline.message)
+                return render(request, "stripe_sandbox/checkout.html", context)
+            month, year = form.cleaned_data["expiry"]
+            success_url = checkout_flow.complete_session(
+                session,
+                checkout_flow.CardDetails(
+                    card=TEST_CARDS[number],
+                    last4=number[-4:],
+                    exp_month=month,
+                    exp_year=year,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                ),
+            )
+            logger.info("sandbox checkout %s completed", session.id)
+            if success_url is None:
+                return render(request, "stripe_sandbox/checkout_done.html", context)
+            return HttpResponseRedirect(success_url, status=303)
+    context["form"] = form
+    return render(request, "stripe_sandbox/checkout.html", context)
+
+
+def _checkout_context(session: SandboxObject) -> dict:
+    data = session.data
+    account = SandboxObject.objects.filter(id=session.account, object="account").first()
+    agency = account.data["business_profile"]["name"] if account else None
+    customer = (
+        SandboxObject.objects.filter(id=data["customer"]).first() if data.get("customer") else None
+    )
+    lines = []
+    for price, quantity in checkout_flow.session_prices(session):
+        product = SandboxObject.objects.filter(id=price["product"]).first()
+        amount = format_amount(price["unit_amount"] * quantity, price["currency"])
+        recurring = price["recurring"]
+        if recurring:
+            count = recurring["interval_count"]
+            every = recurring["interval"] if count == 1 else f"{count} {recurring['interval']}s"
+            amount = f"{amount} per {every}"
+        name = product.data["name"] if product else price["product"]
+        lines.append({"name": name, "quantity": quantity, "amount": amount})
+    trial_days = session.private["subscription_data"].get("trial_period_days")
+    mode = data["mode"]
+    if mode == "subscription":
+        submit = "Start trial" if trial_days else "Subscribe"
+    else:
+        submit = "Pay" if mode == "payment" else "Save card"
+    return {
+        "session": data,
+        "agency": agency or "Sandbox business",
+        "lines": lines,
+        "trial_days": trial_days,
+        "submit_label": submit,
+        "email": (customer.data.get("email") if customer else None) or data.get("customer_email"),
+        "cancel_url": data.get("cancel_url"),
+    }
