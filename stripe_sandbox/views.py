@@ -1,7 +1,8 @@
 """Hosted pages: Connect onboarding and Checkout. Labels and buttons are what Stripe's pages
 say, so browser tests can drive them: "Business name", "Agree and submit"; "Email", "Card
 number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Subscribe",
-"Pay" or "Save card", and a "Cancel" link."""
+"Pay" or "Save card", and a "Cancel" link. Invoices: the read-only hosted invoice page and
+its PDF."""
 
 import logging
 
@@ -14,6 +15,7 @@ from stripe_sandbox import checkout_flow
 from stripe_sandbox.api import accounts, checkout
 from stripe_sandbox.cards import DECLINES, TEST_CARDS
 from stripe_sandbox.forms import CardForm, OnboardingForm
+from stripe_sandbox.invoice_pdf import render_invoice_pdf
 from stripe_sandbox.models import SandboxObject
 from stripe_sandbox.money import format_amount
 from stripe_sandbox.operation import sandbox_operation
@@ -116,3 +118,45 @@ def _checkout_context(session: SandboxObject) -> dict:
         "email": (customer.data.get("email") if customer else None) or data.get("customer_email"),
         "cancel_url": data.get("cancel_url"),
     }
+
+
+def _finalized_invoice(invoice_id: str) -> tuple[dict, str]:
+    row = SandboxObject.objects.filter(id=invoice_id, object="invoice").first()
+    if row is None or row.data["status"] == "draft":
+        raise Http404("No such invoice")
+    account = SandboxObject.objects.filter(id=row.account, object="account").first()
+    name = (account.data["business_profile"]["name"] if account else None) or "Sandbox business"
+    return row.data, name
+
+
+@require_http_methods(["GET"])
+def invoice_page(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    """The hosted invoice page behind `hosted_invoice_url` (read-only)."""
+    invoice, business_name = _finalized_invoice(invoice_id)
+    currency = invoice["currency"]
+    lines = [
+        {"description": line["description"], "amount": format_amount(line["amount"], currency)}
+        for line in invoice["lines"]["data"]
+    ]
+    return render(
+        request,
+        "stripe_sandbox/invoice.html",
+        {
+            "invoice": invoice,
+            "business_name": business_name,
+            "lines": lines,
+            "total": format_amount(invoice["total"], currency),
+            "amount_due": format_amount(invoice["amount_remaining"], currency),
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
+    """The PDF behind `invoice_pdf`."""
+    invoice, business_name = _finalized_invoice(invoice_id)
+    response = HttpResponse(
+        render_invoice_pdf(invoice, business_name), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{invoice["number"] or invoice_id}.pdf"'
+    return response

@@ -309,3 +309,48 @@ def test_an_expired_in_time_session_is_reported_expired(
 
     assert fetched.status == "expired"
     assert SandboxEvent.objects.filter(type="checkout.session.expired").count() == 1
+
+
+def test_the_hosted_invoice_page_and_pdf_open(client, on_account, monthly_price, customer):
+    session = create_session(client, on_account, monthly_price, customer)
+    submit(session.url, PAYING_CARD)
+    subscription = client.v1.checkout.sessions.retrieve(
+        session.id, {"expand": ["subscription"]}, on_account
+    ).subscription
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice, options=on_account)
+
+    page = Client().get(path_of(invoice.hosted_invoice_url))
+    pdf = Client().get(path_of(invoice.invoice_pdf))
+
+    assert page.status_code == 200
+    assert "$2,500.00" in page.content.decode()
+    assert invoice.number in page.content.decode()
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-1.4")
+
+
+def test_payment_mode_takes_a_one_off_payment(client, on_account, customer):
+    product = client.v1.products.create({"name": "Website launch"}, on_account)
+    price = client.v1.prices.create(
+        {"product": product.id, "currency": "jpy", "unit_amount": 50000}, on_account
+    )
+    session = client.v1.checkout.sessions.create(
+        {
+            "mode": "payment",
+            "line_items": [{"price": price.id, "quantity": 1}],
+            "customer": customer.id,
+            "success_url": "http://testserver/paid/",
+            "payment_intent_data": {"application_fee_amount": 250},
+        },
+        on_account,
+    )
+
+    page = Client().get(path_of(session.url))
+    assert "¥50,000" in page.content.decode()
+    assert b">Pay</button>" in page.content
+    submit(session.url, PAYING_CARD)
+
+    done = client.v1.checkout.sessions.retrieve(session.id, options=on_account)
+    assert done.status == "complete"
+    assert done.payment_status == "paid"
+    assert done.payment_intent.startswith("pi_")
