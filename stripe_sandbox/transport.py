@@ -18,6 +18,7 @@ import stripe
 from django.db import IntegrityError, transaction
 from requests.structures import CaseInsensitiveDict
 
+from stripe_sandbox import store
 from stripe_sandbox.api.base import ApiRequest
 from stripe_sandbox.api.routes import resolve
 from stripe_sandbox.errors import ApiError
@@ -87,6 +88,8 @@ def handle(
                 method, parts.path, account, params, request_id, idempotency_key
             )
             body = endpoint(api_request, **path_args)
+            if body.get("object") == "list" and params.get("expand"):
+                body = store.expand(body, params["expand"], account=account)
             if idempotency_key:
                 _remember(account, idempotency_key, _fingerprint(method, parts.path, decoded), body)
     except ApiError as error:

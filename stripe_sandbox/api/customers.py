@@ -84,13 +84,11 @@ def _set_default_payment_method(
 
 
 def retrieve_customer(request: ApiRequest, id: str) -> dict[str, Any]:
-    return request.expanded(
-        store.load("customer", id, account=request.account, param="customer").data
-    )
+    return request.expanded(store.load("customer", id, account=request.account).data)
 
 
 def update_customer(request: ApiRequest, id: str) -> dict[str, Any]:
-    row = store.load("customer", id, account=request.account, param="customer")
+    row = store.load("customer", id, account=request.account)
     before = store.snapshot(row)
     params = request.params
     for key in _SIMPLE_FIELDS:

@@ -9,9 +9,7 @@ from stripe_sandbox.api.base import ApiRequest
 
 
 def retrieve_invoice(request: ApiRequest, id: str) -> dict[str, Any]:
-    return request.expanded(
-        store.load("invoice", id, account=request.account, param="invoice").data
-    )
+    return request.expanded(store.load("invoice", id, account=request.account, param="id").data)
 
 
 def list_invoices(request: ApiRequest) -> dict[str, Any]:

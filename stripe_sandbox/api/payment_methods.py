@@ -9,9 +9,7 @@ from stripe_sandbox.api.base import ApiRequest
 
 
 def retrieve_payment_method(request: ApiRequest, id: str) -> dict[str, Any]:
-    return request.expanded(
-        store.load("payment_method", id, account=request.account, param="payment_method").data
-    )
+    return request.expanded(store.load("payment_method", id, account=request.account).data)
 
 
 def list_payment_methods(request: ApiRequest) -> dict[str, Any]:
@@ -23,7 +21,7 @@ def list_payment_methods(request: ApiRequest) -> dict[str, Any]:
 
 
 def list_customer_payment_methods(request: ApiRequest, id: str) -> dict[str, Any]:
-    store.load("customer", id, account=request.account, param="customer")
+    store.load("customer", id, account=request.account)
     return _payment_methods(request, id, url=f"/v1/customers/{id}/payment_methods")
 
 
@@ -38,5 +36,5 @@ def _payment_methods(request: ApiRequest, customer: str | None, *, url: str) -> 
 
 def retrieve_setup_intent(request: ApiRequest, id: str) -> dict[str, Any]:
     return request.expanded(
-        store.load("setup_intent", id, account=request.account, param="intent").data
+        store.load("setup_intent", id, account=request.account, param="id").data
     )

@@ -53,3 +53,23 @@ def test_it_finds_customers_by_email(client, on_account):
     assert [c.name for c in found.data] == ["B"]
     assert found.object == "list"
     assert found.has_more is False
+
+
+def test_a_list_can_expand_a_field_of_each_item(client, on_account, monthly_price):
+    prices = client.v1.prices.list({"expand": ["data.product"]}, on_account)
+
+    assert prices.data[0].product.name == "Retainer"
+
+
+def test_lists_page_newest_first(client, on_account):
+    ids = [client.v1.customers.create({"name": f"C{n}"}, on_account).id for n in range(3)]
+
+    first = client.v1.customers.list({"limit": 2}, on_account)
+    rest = client.v1.customers.list({"limit": 2, "starting_after": first.data[-1].id}, on_account)
+
+    assert [c.id for c in first.data] == ids[::-1][:2]
+    assert first.has_more is True
+    assert [c.id for c in rest.data] == ids[:1]
+    assert rest.has_more is False
+    every = [c.id for c in client.v1.customers.list({"limit": 1}, on_account).auto_paging_iter()]
+    assert every == ids[::-1]
