@@ -1,7 +1,7 @@
 """Stripe events about the Checkout Sessions behind our checkout links."""
 
-from agencies.sync import agency_for_stripe_account
 from checkout.sync import checkout_link_upsert_from_session
+from webhooks.handlers import upsert_for_agency
 from webhooks.models import WebhookEvent
 from webhooks.registry import handles
 
@@ -13,13 +13,8 @@ from webhooks.registry import handles
     "checkout.session.async_payment_failed",
 )
 def checkout_session_changed(event: WebhookEvent) -> str | None:
-    agency = agency_for_stripe_account(event.account)
-    if agency is None:
-        return f"no agency has the Stripe account {event.account or '(platform)'}"
-    session = event.data_object
-    link = checkout_link_upsert_from_session(
-        agency=agency, data=session, as_of=event.stripe_created
+    return upsert_for_agency(
+        event,
+        checkout_link_upsert_from_session,
+        unknown="session {id} is not one of agency {agency}'s checkout links",
     )
-    if link is None:
-        return f"session {session['id']} is not one of agency {agency.pk}'s checkout links"
-    return None
