@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from stripe_sandbox import clock, events, store
 from stripe_sandbox.errors import ApiError
@@ -68,3 +69,19 @@ def save_updated(
     if previous:
         events.emit(event_type, row.data, account=request.account, previous_attributes=previous)
     return request.expanded(row.data)
+
+
+def copy_given(data: dict[str, Any], params: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Set each of `keys` present in `params` on `data`; an empty string unsets it (None)."""
+    for key in keys:
+        if key in params:
+            data[key] = params[key] if params[key] != "" else None
+
+
+def exact_filters(params: dict[str, Any], keys: tuple[str, ...]) -> Q:
+    """A list endpoint's filters: each of `keys` given in `params` must equal the field."""
+    filters = Q()
+    for key in keys:
+        if key in params:
+            filters &= Q(**{f"data__{key}": params[key]})
+    return filters

@@ -4,10 +4,8 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
-
 from stripe_sandbox import clock, events, store
-from stripe_sandbox.api.base import ApiRequest, merge_metadata, site_url
+from stripe_sandbox.api.base import ApiRequest, exact_filters, merge_metadata, site_url
 from stripe_sandbox.errors import ApiError
 from stripe_sandbox.ids import new_id
 from stripe_sandbox.models import SandboxObject
@@ -341,10 +339,7 @@ def list_sessions(request: ApiRequest) -> dict[str, Any]:
     )
     for row in due:
         _expire(row)
-    filters = Q()
-    for key in ("customer", "status", "subscription", "payment_intent"):
-        if key in params:
-            filters &= Q(**{f"data__{key}": params[key]})
+    filters = exact_filters(params, ("customer", "status", "subscription", "payment_intent"))
     return store.list_response(
         "checkout.session",
         account=request.account,

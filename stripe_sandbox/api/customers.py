@@ -2,10 +2,14 @@
 
 from typing import Any
 
-from django.db.models import Q
-
 from stripe_sandbox import events, store
-from stripe_sandbox.api.base import ApiRequest, merge_metadata, save_updated
+from stripe_sandbox.api.base import (
+    ApiRequest,
+    copy_given,
+    exact_filters,
+    merge_metadata,
+    save_updated,
+)
 from stripe_sandbox.errors import ApiError
 from stripe_sandbox.ids import new_id
 
@@ -91,9 +95,7 @@ def update_customer(request: ApiRequest, id: str) -> dict[str, Any]:
     row = store.load("customer", id, account=request.account)
     before = store.snapshot(row)
     params = request.params
-    for key in _SIMPLE_FIELDS:
-        if key in params:
-            row.data[key] = params[key] if params[key] != "" else None
+    copy_given(row.data, params, _SIMPLE_FIELDS)
     if "address" in params:
         row.data["address"] = {**_EMPTY_ADDRESS, **params["address"]} if params["address"] else None
     _set_default_payment_method(request, row.data, params)
@@ -102,13 +104,10 @@ def update_customer(request: ApiRequest, id: str) -> dict[str, Any]:
 
 
 def list_customers(request: ApiRequest) -> dict[str, Any]:
-    filters = Q()
-    if "email" in request.params:
-        filters &= Q(data__email=request.params["email"])
     return store.list_response(
         "customer",
         account=request.account,
         url="/v1/customers",
         params=request.params,
-        filters=filters,
+        filters=exact_filters(request.params, ("email",)),
     )

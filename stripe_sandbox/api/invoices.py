@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Q
 
 from stripe_sandbox import store
-from stripe_sandbox.api.base import ApiRequest
+from stripe_sandbox.api.base import ApiRequest, exact_filters
 
 
 def retrieve_invoice(request: ApiRequest, id: str) -> dict[str, Any]:
@@ -14,11 +14,7 @@ def retrieve_invoice(request: ApiRequest, id: str) -> dict[str, Any]:
 
 def list_invoices(request: ApiRequest) -> dict[str, Any]:
     params = request.params
-    filters = Q()
-    if "customer" in params:
-        filters &= Q(data__customer=params["customer"])
-    if "status" in params:
-        filters &= Q(data__status=params["status"])
+    filters = exact_filters(params, ("customer", "status"))
     if "subscription" in params:
         filters &= Q(data__parent__subscription_details__subscription=params["subscription"])
     return store.list_response(

@@ -5,7 +5,13 @@ from typing import Any
 from django.db.models import Q
 
 from stripe_sandbox import events, store
-from stripe_sandbox.api.base import ApiRequest, merge_metadata, save_updated
+from stripe_sandbox.api.base import (
+    ApiRequest,
+    copy_given,
+    exact_filters,
+    merge_metadata,
+    save_updated,
+)
 from stripe_sandbox.errors import ApiError
 
 
@@ -52,9 +58,11 @@ def update_product(request: ApiRequest, id: str) -> dict[str, Any]:
     row = store.load("product", id, account=request.account)
     before = store.snapshot(row)
     params = request.params
-    for key in ("active", "description", "name", "statement_descriptor", "unit_label", "url"):
-        if key in params:
-            row.data[key] = params[key] if params[key] != "" else None
+    copy_given(
+        row.data,
+        params,
+        ("active", "description", "name", "statement_descriptor", "unit_label", "url"),
+    )
     if "default_price" in params:
         store.load("price", params["default_price"], account=request.account, param="default_price")
         row.data["default_price"] = params["default_price"]
@@ -63,15 +71,12 @@ def update_product(request: ApiRequest, id: str) -> dict[str, Any]:
 
 
 def list_products(request: ApiRequest) -> dict[str, Any]:
-    filters = Q()
-    if "active" in request.params:
-        filters &= Q(data__active=request.params["active"])
     return store.list_response(
         "product",
         account=request.account,
         url="/v1/products",
         params=request.params,
-        filters=filters,
+        filters=exact_filters(request.params, ("active",)),
     )
 
 
@@ -154,19 +159,14 @@ def update_price(request: ApiRequest, id: str) -> dict[str, Any]:
     row = store.load("price", id, account=request.account)
     before = store.snapshot(row)
     params = request.params
-    for key in ("active", "lookup_key", "nickname", "tax_behavior"):
-        if key in params:
-            row.data[key] = params[key] if params[key] != "" else None
+    copy_given(row.data, params, ("active", "lookup_key", "nickname", "tax_behavior"))
     row.data["metadata"] = merge_metadata(params, row.data["metadata"])
     return save_updated(request, row, before, "price.updated")
 
 
 def list_prices(request: ApiRequest) -> dict[str, Any]:
     params = request.params
-    filters = Q()
-    for key in ("active", "product", "currency", "type"):
-        if key in params:
-            filters &= Q(**{f"data__{key}": params[key]})
+    filters = exact_filters(params, ("active", "product", "currency", "type"))
     if params.get("lookup_keys"):
         filters &= Q(data__lookup_key__in=params["lookup_keys"])
     return store.list_response(
