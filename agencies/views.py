@@ -20,7 +20,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         membership = agency_signup(**form.cleaned_data)
         login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")

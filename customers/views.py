@@ -34,7 +34,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_new(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
-    form = CustomerForm(request.POST or None, agency=agency)
+    form = CustomerForm(request.POST if request.method == "POST" else None, agency=agency)
     if request.method == "POST" and form.is_valid():
         try:
             customer = customer_create(agency=agency, **form.cleaned_data)

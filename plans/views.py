@@ -20,7 +20,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
-    form = PlanForm(request.POST or None, currency=agency.currency)
+    form = PlanForm(request.POST if request.method == "POST" else None, currency=agency.currency)
     if request.method == "POST" and agency.can_bill and form.is_valid():
         try:
             plan = plan_create(agency=agency, **form.cleaned_data)
