@@ -1,6 +1,7 @@
 """Steps 1–7 of the pay-by-link flow, clicked through in Chromium."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
