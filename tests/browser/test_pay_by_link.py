@@ -92,8 +92,22 @@ def test_an_agency_signs_up_connects_stripe_sells_a_plan_and_gets_paid_by_link(b
     staff.screenshot(path="test-results/manage-customer.png", full_page=True)
 
     # the signed webhooks arrived over HTTP and were processed by the Celery task
-    processed = set(WebhookEvent.objects.filter(status="processed").values_list("type", flat=True))
-    assert {"checkout.session.completed", "customer.subscription.created"} <= processed
+    wanted = {"checkout.session.completed", "customer.subscription.created", "invoice.paid"}
+    assert wait_for(lambda: wanted <= processed_event_types()), processed_event_types()
+
+
+def processed_event_types() -> set[str]:
+    return set(WebhookEvent.objects.filter(status="processed").values_list("type", flat=True))
+
+
+def wait_for(condition, seconds: float = 15.0) -> bool:
+    """The sandbox posts webhooks from a background thread; give them a bounded moment."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def fill_card(page, number: str) -> None:
