@@ -1,0 +1,60 @@
+"""Pages read our mirror with a fixed number of SQL queries, however much there is."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from checkout.models import CheckoutLink
+from customers.models import PaymentMethod, Subscription
+from tests.factories import CustomerFactory, PlanFactory, PriceFactory
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def add_subscription(customer, n: int) -> None:
+    card = PaymentMethod.objects.create(
+        customer=customer, stripe_id=f"pm_{customer.pk}_{n}", brand="visa", last4="4242"
+    )
+    Subscription.objects.create(
+        agency=customer.agency,
+        customer=customer,
+        stripe_id=f"sub_{customer.pk}_{n}",
+        status="canceled",
+        unit_amount=1000,
+        currency="usd",
+        interval="month",
+        default_payment_method=card,
+    )
+
+
+def test_the_customer_list_costs_the_same_for_1_or_30_customers(owner_client, agency):
+    plan = PlanFactory(agency=agency)
+    add_subscription(CustomerFactory(agency=agency, plan=plan), 0)
+    one = queries_for(owner_client, reverse("customer_list"))
+
+    for _ in range(29):
+        add_subscription(CustomerFactory(agency=agency, plan=plan), 0)
+
+    assert queries_for(owner_client, reverse("customer_list")) == one
+
+
+def test_manage_customer_costs_the_same_with_1_or_10_subscriptions_and_links(owner_client, agency):
+    plan = PlanFactory(agency=agency)
+    month = PriceFactory(plan=plan, interval="month", stripe_price_id="price_m")
+    PriceFactory(plan=plan, interval="year", stripe_price_id="price_y")
+    customer = CustomerFactory(agency=agency, plan=plan)
+    add_subscription(customer, 0)
+    url = reverse("customer_manage", args=[customer.pk])
+    one = queries_for(owner_client, url)
+
+    for n in range(1, 10):
+        add_subscription(customer, n)
+        CheckoutLink.objects.create(
+            agency=agency, customer=customer, price=month, mode="subscription", status="expired"
+        )
+
+    assert queries_for(owner_client, url) == one
