@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,8 @@ from customers.forms import CustomerForm
 from customers.models import Customer, Subscription
 from customers.services import customer_create
 from plans.models import Price
+
+CUSTOMERS_PER_PAGE = 50
 
 
 def get_customer_for_member(request: HttpRequest, customer_id: int) -> Customer:
@@ -27,7 +30,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     customers = agency.customers.select_related("plan").prefetch_related(
         Prefetch("subscriptions", queryset=Subscription.objects.order_by("-created_at"))
     )
-    return render(request, "customers/customer_list.html", {"customers": customers})
+    page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "customers/customer_list.html", {"page": page})
 
 
 @member_required

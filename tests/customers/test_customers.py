@@ -116,3 +116,15 @@ def test_the_customer_list_shows_only_this_agencys_customers(owner_client, agenc
 
     assert "Mine" in page
     assert "Theirs" not in page
+
+
+def test_the_customer_list_pages_fifty_at_a_time(owner_client, agency):
+    for n in range(51):
+        CustomerFactory(agency=agency, name=f"Client {n:02d}")
+
+    first = owner_client.get(reverse("customer_list")).content.decode()
+    second = owner_client.get(reverse("customer_list"), {"page": 2}).content.decode()
+
+    assert "Client 49" in first and "Client 50" not in first
+    assert "Client 50" in second
+    assert "Page 2 of 2 (51 customers)" in second
