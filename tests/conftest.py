@@ -28,6 +28,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if IN_CI and skipped:
+        reporter.write_line(f"CI=true: {skipped} skipped test(s) fail the run.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
