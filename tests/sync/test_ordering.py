@@ -1,15 +1,27 @@
 """Any delivery order ends in Stripe's newest state: older events change nothing, and two
-changes in the same second are settled by reading the object back from Stripe."""
+changes in the same second are settled by reading the object back from Stripe.
+
+Every event is one the sandbox emitted; Stripe's webhooks are held back and each test
+delivers them in the order it wants."""
 
 from datetime import UTC, datetime
 
 import pytest
 
-from agency_billing.stripe_client import stripe_client
+from agency_billing.stripe_client import account_options, stripe_client
 from customers.models import Subscription
 from tests.factories import AgencyFactory
-from tests.webhooks.stripe_events import deliver, sample, stripe_event, subscription_object
+from tests.stripe_flows import submit_form
+from tests.sync.stripe_timeline import (
+    deliver_from_stripe,
+    monthly_link,
+    pay_and_close_the_tab,
+    stripe_clock_moves_on,
+    stripe_events,
+)
 from webhooks.mirror import Freshness, freshness
+
+held_back = pytest.mark.usefixtures("transactional_db", "webhooks_held")
 
 T0 = 1_790_000_000
 
@@ -18,108 +30,111 @@ def at(unix: int, microsecond: int = 0) -> datetime:
     return datetime.fromtimestamp(unix, tz=UTC).replace(microsecond=microsecond)
 
 
+@pytest.fixture
+def subscription(client, customer, webhooks_held):
+    """A subscription the customer has just paid for; no webhook about it has arrived."""
+    return pay_and_close_the_tab(client, monthly_link(customer))
+
+
+def update_subscription(customer, subscription, params: dict) -> None:
+    stripe_client().v1.subscriptions.update(
+        subscription.id, params, account_options(customer.agency.stripe_account_id)
+    )
+
+
+@held_back
 def test_an_update_delivered_before_created_creates_the_row_from_its_payload(
-    client, stripe_customer
+    customer, subscription
 ):
-    updated = subscription_object(status="past_due")
-    deliver(client, stripe_event("customer.subscription.updated", updated, created=T0 + 60))
+    stripe_clock_moves_on(60)
+    update_subscription(customer, subscription, {"cancel_at_period_end": True})
+    [created] = stripe_events(customer.agency, "customer.subscription.created")
+    [updated] = stripe_events(customer.agency, "customer.subscription.updated")
 
-    deliver(
-        client,
-        stripe_event(
-            "customer.subscription.created", subscription_object(status="incomplete"), created=T0
-        ),
-    )
+    deliver_from_stripe(updated.id)
+    deliver_from_stripe(created.id)
 
     mirror = Subscription.objects.get()
-    assert mirror.status == Subscription.Status.PAST_DUE
-    assert mirror.stripe_synced_at == at(T0 + 60)
+    assert mirror.stripe_id == subscription.id
+    assert mirror.status == Subscription.Status.TRIALING
+    assert mirror.cancel_at_period_end is True
+    assert mirror.stripe_synced_at == at(updated.created)
+    assert updated.created > created.created
 
 
-def test_an_older_update_delivered_after_a_newer_one_changes_nothing(client, stripe_customer):
-    newer = subscription_object(
-        status="active", price_id="price_Yearly", unit_amount=2_400_000, period_end=T0 + 31_536_000
+@held_back
+def test_an_older_update_delivered_after_a_newer_one_changes_nothing(customer, plan, subscription):
+    yearly = plan.prices.get(interval="year")
+    stripe_clock_moves_on(60)
+    update_subscription(customer, subscription, {"pause_collection": {"behavior": "void"}})
+    stripe_clock_moves_on(60)
+    item = subscription["items"].data[0]
+    update_subscription(
+        customer,
+        subscription,
+        {"pause_collection": "", "items": [{"id": item.id, "price": yearly.stripe_price_id}]},
     )
-    newer["items"]["data"][0]["price"]["recurring"]["interval"] = "year"
-    older = subscription_object(status="trialing", price_id="price_Monthly2500")
-    deliver(client, stripe_event("customer.subscription.updated", newer, created=T0 + 120))
+    older, newer = stripe_events(customer.agency, "customer.subscription.updated")
+    deliver_from_stripe(newer.id)
 
-    deliver(client, stripe_event("customer.subscription.updated", older, created=T0 + 60))
+    deliver_from_stripe(older.id)
 
     mirror = Subscription.objects.get()
-    assert mirror.status == Subscription.Status.ACTIVE
     assert (mirror.stripe_price_id, mirror.unit_amount, mirror.interval) == (
-        "price_Yearly",
-        2_400_000,
+        yearly.stripe_price_id,
+        2_500_000,
         "year",
     )
-    assert mirror.current_period_end == at(T0 + 31_536_000)
+    assert mirror.collection_paused is False
+    assert mirror.current_period_end == at(item.current_period_end)
+    assert mirror.stripe_synced_at == at(newer.created)
 
 
-class FakeSubscriptions:
-    """Stands in for Stripe's subscriptions API: answers reads with `current`."""
-
-    def __init__(self, current: dict) -> None:
-        self.current = current
-        self.calls: list[tuple] = []
-
-    def retrieve(self, subscription_id, params=None, options=None):
-        self.calls.append((subscription_id, params, options))
-        return FakeStripeObject(self.current)
-
-
-class FakeStripeObject:
-    def __init__(self, data: dict) -> None:
-        self.data = data
-
-    def to_dict(self) -> dict:
-        return self.data
-
-
-@pytest.fixture
-def stripe_subscriptions(monkeypatch):
-    fake = FakeSubscriptions(subscription_object(status="canceled", canceled_at=T0 + 1))
-    client = type("FakeClient", (), {"v1": type("V1", (), {"subscriptions": fake})()})()
-    monkeypatch.setattr("customers.sync.stripe_client", lambda: client)
-    return fake
-
-
-def test_two_updates_in_the_same_second_are_settled_by_reading_stripe(
-    client, stripe_customer, stripe_subscriptions
-):
-    deliver(
-        client, stripe_event("customer.subscription.updated", subscription_object(), created=T0)
+@held_back
+def test_two_updates_in_the_same_second_are_settled_by_reading_stripe(customer, subscription):
+    update_subscription(customer, subscription, {"pause_collection": {"behavior": "void"}})
+    update_subscription(customer, subscription, {"cancel_at_period_end": True})
+    first, second = stripe_events(customer.agency, "customer.subscription.updated")
+    # Neither update says canceled: only reading the subscription back from Stripe can.
+    canceled = stripe_client().v1.subscriptions.cancel(
+        subscription.id, options=account_options(customer.agency.stripe_account_id)
     )
+    deliver_from_stripe(first.id)
 
-    paused = subscription_object(status="paused")
-    deliver(client, stripe_event("customer.subscription.updated", paused, created=T0))
+    deliver_from_stripe(second.id, created=first.created)
 
-    assert stripe_subscriptions.calls == [
-        (
-            "sub_Test0001",
-            {"expand": ["default_payment_method"]},
-            {"stripe_account": stripe_customer.agency.stripe_account_id},
-        )
-    ]
     mirror = Subscription.objects.get()
     assert mirror.status == Subscription.Status.CANCELED
-    assert mirror.stripe_synced_at > at(T0 + 1)
+    assert mirror.canceled_at == at(canceled.canceled_at)
+    assert mirror.stripe_synced_at > at(first.created)
 
 
-def test_an_account_update_in_the_same_second_reads_the_sandbox_account(client, db):
+@held_back
+def test_an_account_update_in_the_same_second_reads_the_sandbox_account(client):
     account = stripe_client().v1.accounts.create({"country": "US", "email": "o@example.com"})
     agency = AgencyFactory(stripe_account_id=account.id)
-    claims_enabled = sample(
-        "account", id=account.id, charges_enabled=True, payouts_enabled=True, details_submitted=True
+    stripe_client().v1.accounts.update(account.id, {"metadata": {"crm": "42"}})
+    onboarding = stripe_client().v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "refresh_url": "http://testserver/agency/stripe/refresh/",
+            "return_url": "http://testserver/agency/stripe/return/",
+        }
     )
-    deliver(client, stripe_event("account.updated", sample("account", id=account.id), created=T0))
+    response = submit_form(client, onboarding.url, {"Business name": "Northwind Automation"})
+    assert response.status_code == 302
+    before_onboarding, onboarded = stripe_events(agency, "account.updated")
+    deliver_from_stripe(onboarded.id)
 
-    deliver(client, stripe_event("account.updated", claims_enabled, created=T0))
+    deliver_from_stripe(before_onboarding.id, created=onboarded.created)
 
     agency.refresh_from_db()
-    assert agency.charges_enabled is account.charges_enabled is False
-    assert agency.requirements_due == account.requirements.currently_due
-    assert agency.stripe_synced_at > at(T0)
+    now = stripe_client().v1.accounts.retrieve(account.id)
+    assert before_onboarding.data.object.charges_enabled is False
+    assert agency.charges_enabled is now.charges_enabled is True
+    assert agency.requirements_due == now.requirements.currently_due
+    assert agency.stripe_synced_at > at(onboarded.created)
 
 
 @pytest.mark.parametrize(

@@ -1,175 +1,115 @@
-"""Reading objects back from Stripe: onboarding return, Checkout success page, Sync Subscription."""
+"""Reading objects back from Stripe: onboarding return, Checkout success page, Sync Subscription.
+
+Stripe's webhooks are held back, so what the mirror shows came from reading the sandbox."""
+
+import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from agencies.sync import agency_account_refresh
 from agency_billing.errors import BillingError
-from agency_billing.stripe_client import stripe_client
+from agency_billing.stripe_client import account_options, stripe_client
 from checkout.models import CheckoutLink
-from checkout.sync import checkout_link_refresh
+from checkout.services import checkout_link_generate
 from customers.models import PaymentMethod, Subscription
 from customers.sync import subscriptions_sync_for_customer
 from tests.factories import AgencyFactory
-from tests.webhooks.stripe_events import (
-    CUSTOMER_ID,
-    deliver,
-    sample,
-    stripe_event,
-    subscription_object,
+from tests.stripe_flows import pay_checkout
+from tests.sync.stripe_timeline import (
+    deliver_from_stripe,
+    monthly_link,
+    pay_and_close_the_tab,
+    stripe_events,
 )
+from webhooks.models import WebhookEvent
 
-T0 = 1_790_000_000
-
-
-class FakeStripeObject:
-    def __init__(self, data: dict) -> None:
-        self.data = data
-        self.id = data["id"]
-
-    def to_dict(self) -> dict:
-        return self.data
+PAYMENT_EVENTS = [
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "payment_method.attached",
+]
 
 
-class FakeListing:
-    def __init__(self, objects: list[dict]) -> None:
-        self.objects = objects
-
-    def auto_paging_iter(self):
-        return (FakeStripeObject(data) for data in self.objects)
-
-
-class FakeService:
-    """One Stripe resource's service: answers retrieve and list from `objects`, and records
-    how it was called."""
-
-    def __init__(self, *objects: dict) -> None:
-        self.objects = list(objects)
-        self.calls: list[tuple] = []
-
-    def retrieve(self, object_id, params=None, options=None):
-        self.calls.append(("retrieve", object_id, params, options))
-        return FakeStripeObject(next(o for o in self.objects if o["id"] == object_id))
-
-    def list(self, params=None, options=None):
-        self.calls.append(("list", params, options))
-        return FakeListing(self.objects)
-
-
-def fake_client(**services: FakeService):
-    checkout = type("Checkout", (), {"sessions": services.pop("sessions", None)})()
-    return type("FakeClient", (), {"v1": type("V1", (), {"checkout": checkout, **services})()})()
-
-
-def expanded_subscription() -> dict:
-    card = sample("payment_method", id="pm_Paid0001", customer=CUSTOMER_ID)
-    return subscription_object(default_payment_method=card)
-
-
-@pytest.fixture
-def open_link(stripe_customer):
-    return CheckoutLink.objects.create(
-        agency=stripe_customer.agency,
-        customer=stripe_customer,
-        mode=CheckoutLink.Mode.SUBSCRIPTION,
-        status=CheckoutLink.Status.OPEN,
-        stripe_session_id="cs_test_Paid0001",
+def session_of(link: CheckoutLink):
+    return stripe_client().v1.checkout.sessions.retrieve(
+        link.stripe_session_id, options=account_options(link.agency.stripe_account_id)
     )
 
 
-def completed_session(subscription) -> dict:
-    return sample(
-        "checkout.session",
-        id="cs_test_Paid0001",
-        mode="subscription",
-        status="complete",
-        payment_status="paid",
-        customer=CUSTOMER_ID,
-        subscription=subscription,
-    )
+def mirror_rows() -> tuple[CheckoutLink, Subscription, PaymentMethod]:
+    return CheckoutLink.objects.get(), Subscription.objects.get(), PaymentMethod.objects.get()
 
 
 def test_the_success_page_read_back_mirrors_link_subscription_and_card_at_once(
-    open_link, monkeypatch
+    client, customer, webhooks_held
 ):
-    sessions = FakeService(completed_session(expanded_subscription()))
-    monkeypatch.setattr("checkout.sync.stripe_client", lambda: fake_client(sessions=sessions))
+    link = monthly_link(customer)
 
-    link = checkout_link_refresh(open_link)
+    pay_checkout(client, link.url, card="4242 4242 4242 4242")
 
-    assert sessions.calls == [
-        (
-            "retrieve",
-            "cs_test_Paid0001",
-            {"expand": ["subscription", "subscription.default_payment_method"]},
-            {"stripe_account": open_link.agency.stripe_account_id},
-        )
-    ]
+    link.refresh_from_db()
     assert link.status == CheckoutLink.Status.COMPLETE
-    assert link.stripe_subscription_id == "sub_Test0001"
+    assert link.stripe_subscription_id == session_of(link).subscription
     subscription = Subscription.objects.get()
-    assert subscription.customer == open_link.customer
+    assert subscription.stripe_id == link.stripe_subscription_id
+    assert subscription.customer == customer
+    assert subscription.status == Subscription.Status.TRIALING
     assert subscription.default_payment_method.last4 == "4242"
+    assert not WebhookEvent.objects.filter(type__in=PAYMENT_EVENTS).exists()
 
 
-def test_the_webhook_after_the_success_page_changes_nothing(client, open_link, monkeypatch):
-    sessions = FakeService(completed_session(expanded_subscription()))
-    monkeypatch.setattr("checkout.sync.stripe_client", lambda: fake_client(sessions=sessions))
-    checkout_link_refresh(open_link)
-    before = (CheckoutLink.objects.get(), Subscription.objects.get(), PaymentMethod.objects.get())
+@pytest.mark.usefixtures("transactional_db")
+def test_the_webhook_after_the_success_page_changes_nothing(client, customer, webhooks_held):
+    link = monthly_link(customer)
+    pay_and_close_the_tab(client, link)
+    # The payer lands on our page a moment after Stripe emitted its events.
+    time.sleep(1 - time.time() % 1)
+    success = urlsplit(
+        session_of(link).success_url.replace("{CHECKOUT_SESSION_ID}", link.stripe_session_id)
+    )
+    client.get(f"{success.path}?{success.query}")
+    before = mirror_rows()
     synced = [row.stripe_synced_at for row in before]
 
-    # Stripe emitted these when the payer paid, a moment before they landed on our page.
-    created = int(synced[0].timestamp()) - 1
-    deliver(
-        client,
-        stripe_event(
-            "checkout.session.completed", completed_session("sub_Test0001"), created=created
-        ),
-    )
-    deliver(
-        client,
-        stripe_event(
-            "customer.subscription.created",
-            subscription_object(status="incomplete"),
-            created=created,
-        ),
-    )
+    for event in stripe_events(customer.agency):
+        deliver_from_stripe(event.id)
 
-    after = (CheckoutLink.objects.get(), Subscription.objects.get(), PaymentMethod.objects.get())
+    after = mirror_rows()
+    delivered = WebhookEvent.objects.filter(type__in=PAYMENT_EVENTS)
+    assert sorted(delivered.values_list("type", "status")) == [
+        (event_type, WebhookEvent.Status.PROCESSED) for event_type in sorted(PAYMENT_EVENTS)
+    ]
     assert [row.stripe_synced_at for row in after] == synced
-    assert after[1].status == Subscription.Status.ACTIVE
+    assert after[1].status == Subscription.Status.TRIALING
     assert after[0].completed_at == before[0].completed_at
 
 
-def test_sync_subscription_lists_every_status_100_a_page_and_repairs_the_mirror(
-    stripe_customer, monkeypatch
+def test_sync_subscription_lists_every_status_and_repairs_the_mirror(
+    client, customer, plan, webhooks_held
 ):
-    subscriptions = FakeService(
-        expanded_subscription(), subscription_object(sub_id="sub_Old", status="canceled")
-    )
-    monkeypatch.setattr(
-        "customers.sync.stripe_client", lambda: fake_client(subscriptions=subscriptions)
+    ended_link = monthly_link(customer)
+    live_link = checkout_link_generate(customer=customer, price=plan.prices.get(interval="year"))
+    pay_checkout(client, ended_link.url, card="4242 4242 4242 4242")
+    live = pay_and_close_the_tab(client, live_link)
+    seen_on_the_success_page = Subscription.objects.get()
+    assert seen_on_the_success_page.status == Subscription.Status.TRIALING
+    ended = stripe_client().v1.subscriptions.cancel(
+        seen_on_the_success_page.stripe_id,
+        options=account_options(customer.agency.stripe_account_id),
     )
 
-    synced = subscriptions_sync_for_customer(stripe_customer)
+    synced = subscriptions_sync_for_customer(customer)
 
-    assert subscriptions.calls == [
-        (
-            "list",
-            {
-                "customer": CUSTOMER_ID,
-                "status": "all",
-                "limit": 100,
-                "expand": ["data.default_payment_method"],
-            },
-            {"stripe_account": stripe_customer.agency.stripe_account_id},
-        )
-    ]
     assert {s.stripe_id: s.status for s in synced} == {
-        "sub_Test0001": "active",
-        "sub_Old": "canceled",
+        ended.id: Subscription.Status.CANCELED,
+        live.id: Subscription.Status.TRIALING,
     }
-    assert Subscription.objects.count() == 2
+    assert {s.stripe_id: s.status for s in Subscription.objects.all()} == {
+        ended.id: Subscription.Status.CANCELED,
+        live.id: Subscription.Status.TRIALING,
+    }
+    assert Subscription.objects.get(stripe_id=live.id).default_payment_method.last4 == "4242"
 
 
 def test_returning_from_onboarding_reads_the_account_back(db):
