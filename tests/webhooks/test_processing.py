@@ -1,4 +1,5 @@
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +12,6 @@ from tests.webhooks.stripe_events import (
     stripe_event,
     subscription_object,
 )
-from webhooks import registry
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_event_process
 from webhooks.tasks import requeue_stale_events
@@ -61,58 +61,65 @@ def test_an_event_for_an_unknown_account_is_ignored_with_the_reason(client, db, 
     assert stored.last_error == "no agency has the Stripe account acct_X"
 
 
-@pytest.fixture
-def broken_subscription_handler(monkeypatch):
-    def explode(event):
-        raise RuntimeError("the mirror is on fire")
-
-    monkeypatch.setitem(registry._handlers, "customer.subscription.created", explode)
-
-
-def _stored_event(stripe_customer) -> WebhookEvent:
+def _stored_event(stripe_customer, *, created: int | None = None) -> WebhookEvent:
+    payload = stripe_event("customer.subscription.created", subscription_object(), created=created)
     event, _ = WebhookEvent.objects.get_or_create(
-        stripe_id="evt_Stored0001",
+        stripe_id=payload["id"],
         defaults={
-            "type": "customer.subscription.created",
+            "type": payload["type"],
             "endpoint": WebhookEvent.Endpoint.CONNECT,
             "account": stripe_customer.agency.stripe_account_id,
-            "stripe_created": timezone.now(),
-            "payload": stripe_event("customer.subscription.created", subscription_object()),
+            "stripe_created": datetime.fromtimestamp(payload["created"], tz=UTC),
+            "payload": payload,
         },
     )
     return event
 
 
-def test_a_failing_handler_records_the_attempt_and_the_error(
-    db, stripe_customer, broken_subscription_handler
-):
-    event = _stored_event(stripe_customer)
+@pytest.fixture
+def unreadable_tie(stripe_customer):
+    """A mirrored subscription and an event from the same second: the tie must be settled
+    by reading the subscription back, and Stripe refuses (the account is not on this
+    Stripe), as it would after the agency disconnected."""
+    second = int(time.time())
+    Subscription.objects.create(
+        agency=stripe_customer.agency,
+        customer=stripe_customer,
+        stripe_id="sub_Test0001",
+        status="trialing",
+        stripe_synced_at=datetime.fromtimestamp(second, tz=UTC),
+    )
+    return _stored_event(stripe_customer, created=second)
 
-    with pytest.raises(RuntimeError):
-        webhook_event_process(event.pk)
 
-    event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.FAILED
-    assert event.attempts == 1
-    assert event.last_error == "RuntimeError: the mirror is on fire"
-    assert not Subscription.objects.exists()
+def test_a_failing_handler_records_the_attempt_and_the_error(db, unreadable_tie):
+    with pytest.raises(Exception):  # noqa: B017 - what is stored is asserted below
+        webhook_event_process(unreadable_tie.pk)
+
+    unreadable_tie.refresh_from_db()
+    assert unreadable_tie.status == WebhookEvent.Status.FAILED
+    assert unreadable_tie.attempts == 1
+    assert unreadable_tie.last_error.startswith("PermissionError:")
+    assert "does not have access to account" in unreadable_tie.last_error
+    assert Subscription.objects.get().status == "trialing"
 
 
-def test_a_failed_event_is_replayed_by_the_command(
-    db, stripe_customer, broken_subscription_handler, monkeypatch
-):
-    event = _stored_event(stripe_customer)
-    with pytest.raises(RuntimeError):
-        webhook_event_process(event.pk)
-    monkeypatch.undo()
+def test_a_failed_event_is_replayed_by_the_command(db, unreadable_tie):
+    with pytest.raises(Exception):  # noqa: B017
+        webhook_event_process(unreadable_tie.pk)
+    # A newer change reached the mirror meanwhile, so the failed event is now the older one.
+    later = unreadable_tie.payload["created"] + 5
+    Subscription.objects.update(
+        status="active", stripe_synced_at=datetime.fromtimestamp(later, tz=UTC)
+    )
 
     call_command("replay_webhook_events", "--failed")
 
-    event.refresh_from_db()
-    assert event.status == WebhookEvent.Status.PROCESSED
-    assert event.attempts == 2
-    assert event.last_error == ""
-    assert Subscription.objects.get().customer == stripe_customer
+    unreadable_tie.refresh_from_db()
+    assert unreadable_tie.status == WebhookEvent.Status.PROCESSED
+    assert unreadable_tie.attempts == 2
+    assert unreadable_tie.last_error == ""
+    assert Subscription.objects.get().status == "active"
 
 
 def test_the_command_replays_chosen_ids_even_when_processed(db, stripe_customer):
