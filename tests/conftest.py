@@ -12,7 +12,7 @@ from django.test import Client
 
 from agencies.models import Membership
 from agency_billing.celery import app as celery_app
-from tests.factories import AgencyFactory, MembershipFactory, UserFactory
+from tests.factories import AgencyFactory, CustomerFactory, MembershipFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -105,3 +105,23 @@ def connected_agency(owner):
     owner.agency.refresh_from_db()
     assert owner.agency.charges_enabled
     return owner.agency
+
+
+@pytest.fixture
+def plan(connected_agency):
+    """A custom plan on the connected agency: monthly and yearly prices, a 14-day trial."""
+    from plans.services import plan_create
+
+    return plan_create(
+        agency=connected_agency,
+        name="Automation retainer",
+        monthly_amount=250000,
+        yearly_amount=2500000,
+        trial_days=14,
+    )
+
+
+@pytest.fixture
+def customer(plan):
+    """A customer of the connected agency on `plan`, not yet billed."""
+    return CustomerFactory(agency=plan.agency, plan=plan, email="dana@client.example")

@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,22 +9,6 @@ from customers.models import Subscription
 from plans.services import plan_create
 from tests.factories import CustomerFactory
 from tests.stripe_flows import pay_checkout
-
-
-@pytest.fixture
-def plan(connected_agency):
-    return plan_create(
-        agency=connected_agency,
-        name="Automation retainer",
-        monthly_amount=250000,
-        yearly_amount=2500000,
-        trial_days=14,
-    )
-
-
-@pytest.fixture
-def customer(connected_agency, plan):
-    return CustomerFactory(agency=connected_agency, plan=plan, email="dana@client.example")
 
 
 def generate(client, customer, interval="month", **extra):
