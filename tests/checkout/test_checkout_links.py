@@ -6,6 +6,7 @@ from django.utils import timezone
 from agency_billing.stripe_client import account_options, stripe_client
 from checkout.models import CheckoutLink
 from customers.models import Subscription
+from plans.models import Plan, Price
 from plans.services import plan_create
 from tests.factories import CustomerFactory
 from tests.stripe_flows import pay_checkout
@@ -176,3 +177,21 @@ def test_the_return_page_refuses_a_session_id_that_is_not_the_links(client, owne
     response = client.get(reverse("checkout_return", args=[link.pk]), {"session_id": "cs_other"})
 
     assert response.status_code == 404
+
+
+def test_before_stripe_is_connected_manage_customer_calls_nothing(owner_client, agency):
+    plan = Plan.objects.create(agency=agency, name="Draft")
+    price = Price.objects.create(plan=plan, interval="month", unit_amount=1000, currency="usd")
+    customer = CustomerFactory(agency=agency, plan=plan)
+
+    page = owner_client.get(reverse("customer_manage", args=[customer.pk])).content.decode()
+    response = owner_client.post(
+        reverse("checkout_link_new", args=[customer.pk]), {"price": price.pk}, follow=True
+    )
+
+    assert "Connect Stripe to start billing" in page
+    assert "Generate Session" not in page
+    assert "Connect Stripe to start billing." in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.stripe_customer_id is None
+    assert not CheckoutLink.objects.exists()
