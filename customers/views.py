@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import member_required
 from agency_billing.errors import BillingError
@@ -11,6 +11,7 @@ from checkout.services import open_links
 from customers.forms import CustomerForm
 from customers.models import Customer, Subscription
 from customers.services import customer_create
+from customers.sync import subscriptions_sync_for_customer
 from plans.models import Price
 
 CUSTOMERS_PER_PAGE = 50
@@ -73,3 +74,18 @@ def customer_manage(request: HttpRequest, customer_id: int) -> HttpResponse:
             "billing_page": True,
         },
     )
+
+
+@member_required
+@require_POST
+def customer_sync(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Sync Subscription: read the customer's subscriptions back from Stripe and repair our
+    mirror, for when something looks out of date."""
+    customer = get_customer_for_member(request, customer_id)
+    try:
+        synced = subscriptions_sync_for_customer(customer)
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Synced {len(synced)} subscription(s) from Stripe.")
+    return redirect("customer_manage", customer.pk)

@@ -1,0 +1,50 @@
+from django.urls import reverse
+
+from agency_billing.stripe_client import account_options, stripe_client
+from checkout.services import checkout_link_generate
+from customers.models import Subscription
+from tests.stripe_flows import pay_checkout
+
+
+def subscribe(client, customer) -> Subscription:
+    link = checkout_link_generate(
+        customer=customer, price=customer.plan.prices.get(interval="month")
+    )
+    pay_checkout(client, link.url, card="4242 4242 4242 4242")
+    return Subscription.objects.get(customer=customer)
+
+
+def test_sync_subscription_repairs_the_mirror_from_stripe(client, owner_client, customer):
+    subscription = subscribe(client, customer)
+    # Stripe changed while we missed the webhook.
+    stripe_client().v1.subscriptions.update(
+        subscription.stripe_id,
+        {"cancel_at_period_end": True},
+        account_options(customer.agency.stripe_account_id),
+    )
+
+    response = owner_client.post(reverse("customer_sync", args=[customer.pk]), follow=True)
+
+    subscription.refresh_from_db()
+    assert subscription.cancel_at_period_end
+    page = response.content.decode()
+    assert "Synced 1 subscription(s) from Stripe." in page
+    assert "cancels at period end" in page
+
+
+def test_an_admin_can_sync(client, admin_client_, customer):
+    subscribe(client, customer)
+
+    response = admin_client_.post(reverse("customer_sync", args=[customer.pk]))
+
+    assert response.status_code == 302
+
+
+def test_sync_answers_404_for_another_agencys_customer(outsider_client, customer):
+    response = outsider_client.post(reverse("customer_sync", args=[customer.pk]))
+
+    assert response.status_code == 404
+
+
+def test_sync_is_post_only(owner_client, customer):
+    assert owner_client.get(reverse("customer_sync", args=[customer.pk])).status_code == 405
