@@ -22,6 +22,8 @@ def test_sync_subscription_repairs_the_mirror_from_stripe(client, owner_client, 
         {"cancel_at_period_end": True},
         account_options(customer.agency.stripe_account_id),
     )
+    subscription.refresh_from_db()
+    assert not subscription.cancel_at_period_end
 
     response = owner_client.post(reverse("customer_sync", args=[customer.pk]), follow=True)
 
