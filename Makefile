@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 # SQLite, the Stripe sandbox, Celery tasks in-process after commit.
 run: $(VENV)/.installed .env
 	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(PY) manage.py migrate --noinput
-	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 STRIPE_MODE=sandbox CELERY_TASK_ALWAYS_EAGER=true \
+	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 DATABASE_CONN_MAX_AGE=0 STRIPE_MODE=sandbox CELERY_TASK_ALWAYS_EAGER=true \
 		SANDBOX_WEBHOOK_DELIVERY=http DJANGO_DEBUG=true \
 		$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -22,6 +22,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Manage Customers pages through an agency's customers by name.
+        indexes = [models.Index(fields=["agency", "name"])]
         constraints = [
             models.UniqueConstraint(
                 "agency", Lower("email"), name="one_customer_per_email_per_agency"
