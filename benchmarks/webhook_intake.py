@@ -148,8 +148,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="DATABASE_CONN_MAX_AGE for gunicorn and the worker (the project's default is 0)",
+        default=60,
+        help="DATABASE_CONN_MAX_AGE for gunicorn and the worker (the project's default is 60)",
     )
     parser.add_argument("--process", action="store_true", help="then drain with a Celery worker")
     parser.add_argument("--pool", choices=["solo", "prefork"], default="solo")
