@@ -125,22 +125,17 @@ def _create_session(link: CheckoutLink, stripe_customer_id: str):
 def _expire_on_stripe(link: CheckoutLink) -> None:
     """Close an open session so the old link stops working before a new one is sent."""
     options = account_options(link.agency.stripe_account_id or "")
-    client = stripe_client()
-    try:
-        client.v1.checkout.sessions.expire(link.stripe_session_id or "", options=options)
-        link.status = CheckoutLink.Status.EXPIRED
-    except stripe.InvalidRequestError:
-        # No longer open at Stripe: it expired or was paid meanwhile; learn which.
-        with stripe_errors_as_billing_errors("expire the old checkout link"):
-            session = client.v1.checkout.sessions.retrieve(
-                link.stripe_session_id or "", options=options
+    sessions = stripe_client().v1.checkout.sessions
+    with stripe_errors_as_billing_errors("expire the old checkout link"):
+        try:
+            sessions.expire(link.stripe_session_id or "", options=options)
+            link.status = CheckoutLink.Status.EXPIRED
+        except stripe.InvalidRequestError:
+            # No longer open at Stripe: it expired or was paid meanwhile; learn which.
+            session = sessions.retrieve(link.stripe_session_id or "", options=options)
+            link.status = (
+                CheckoutLink.Status.COMPLETE
+                if session.status == "complete"
+                else CheckoutLink.Status.EXPIRED
             )
-        link.status = (
-            CheckoutLink.Status.COMPLETE
-            if session.status == "complete"
-            else CheckoutLink.Status.EXPIRED
-        )
-    except stripe.StripeError:
-        with stripe_errors_as_billing_errors("expire the old checkout link"):
-            raise
     link.save(update_fields=["status"])
