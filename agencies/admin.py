@@ -14,6 +14,22 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "currency", "stripe_account_id", "charges_enabled", "suspended"]
     list_filter = ["charges_enabled", "suspended", "currency"]
     search_fields = ["name", "stripe_account_id"]
+    # The operator suspends and sets the fee; branding and billing preferences are the
+    # owner's, on the Settings page.
+    fields = [
+        "name",
+        "currency",
+        "suspended",
+        "fee_percent",
+        "stripe_account_id",
+        "charges_enabled",
+        "payouts_enabled",
+        "details_submitted",
+        "requirements_due",
+        "disabled_reason",
+        "stripe_synced_at",
+        "created_at",
+    ]
     readonly_fields = [
         "stripe_account_id",
         "charges_enabled",

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
 from agency_billing.money import CURRENCY_CHOICES
@@ -22,6 +25,36 @@ class Agency(models.Model):
     # created time of the Stripe event (or read) the account fields reflect
     stripe_synced_at = models.DateTimeField(null=True, blank=True)
 
+    # Settings the owner changes on the Settings page.
+    time_zone = models.CharField(max_length=64, default="UTC")  # an IANA name
+    brand_color = models.CharField(
+        max_length=7,
+        default="#635bff",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #635bff.")],
+    )
+    # Kept in the database, not on disk: every mode (make run, compose, tests) serves it the
+    # same way, with no media server, and it is small (the Settings form caps its size).
+    logo = models.BinaryField(blank=True, editable=True, default=b"")
+    logo_content_type = models.CharField(max_length=100, blank=True)
+    # None follows the platform's STRIPE_AUTOMATIC_TAX.
+    stripe_tax_enabled = models.BooleanField(null=True, blank=True)
+    default_days_until_due = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1)]
+    )
+
+    class TrialEndBehavior(models.TextChoices):
+        # Stripe's trial_settings.end_behavior.missing_payment_method
+        CANCEL = "cancel", "Cancel the subscription"
+        PAUSE = "pause", "Pause the subscription"
+
+    trial_end_behavior = models.CharField(
+        max_length=10, choices=TrialEndBehavior.choices, default=TrialEndBehavior.CANCEL
+    )
+    # Billing Portal: whether clients may cancel (at period end) themselves, and the portal
+    # configuration the product created on the connected account.
+    portal_allow_cancel = models.BooleanField(default=False)
+    billing_portal_configuration_id = models.CharField(max_length=255, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,6 +62,20 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def automatic_tax(self) -> bool:
+        """Whether Stripe Tax applies to this agency's sessions and invoices."""
+        if self.stripe_tax_enabled is None:
+            return bool(settings.STRIPE_AUTOMATIC_TAX)
+        return self.stripe_tax_enabled
+
+    @property
+    def platform_fee_percent(self) -> Decimal:
+        """The platform's fee on this agency's payments, in percent."""
+        if self.fee_percent is None:
+            return Decimal(settings.PLATFORM_FEE_PERCENT)
+        return self.fee_percent
 
     @property
     def can_bill(self) -> bool:

@@ -101,12 +101,6 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# --- Email -------------------------------------------------------------------------------
-# Without EMAIL_URL, mail is written to the console (the sandbox outbox comes with the portal).
-EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="billing@agency-billing.local")
-
 # --- Stripe ------------------------------------------------------------------------------
 # sandbox: the offline Stripe in stripe_sandbox/; test or live: Stripe itself.
 STRIPE_MODE = env("STRIPE_MODE", default="sandbox")
@@ -119,6 +113,19 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 STRIPE_AUTOMATIC_TAX = env.bool("STRIPE_AUTOMATIC_TAX", default=False)
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="0.5"))
 CHECKOUT_LINK_LIFETIME_HOURS = 24
+
+# --- Email -------------------------------------------------------------------------------
+# Every email goes through agency_billing.emails.send_email. With EMAIL_URL (smtp://…) it is
+# mailed; without it, sandbox mode keeps it in the sandbox outbox (/sandbox/outbox/) and the
+# other modes write it to the console.
+EMAIL_URL = env("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url_config(EMAIL_URL))
+elif STRIPE_MODE == "sandbox":
+    EMAIL_BACKEND = "stripe_sandbox.outbox.OutboxBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="billing@agency-billing.local")
 
 # Where the sandbox sends its signed webhooks: "http" posts to SANDBOX_WEBHOOK_BASE_URL
 # (make run), "test_client" goes through Django's test client (tests), "off" keeps them.

@@ -93,7 +93,7 @@ def _create_session(link: CheckoutLink, stripe_customer_id: str):
     return_path = reverse("checkout_return", args=[link.pk])
     metadata = {"checkout_link_id": str(link.pk), "customer_id": str(link.customer_id)}
     subscription_data: dict = {
-        "application_fee_percent": agency.fee_percent or settings.PLATFORM_FEE_PERCENT,
+        "application_fee_percent": agency.platform_fee_percent,
         "metadata": metadata,
     }
     if plan.trial_days:
@@ -111,7 +111,7 @@ def _create_session(link: CheckoutLink, stripe_customer_id: str):
         "success_url": f"{settings.SITE_URL}{return_path}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{settings.SITE_URL}{reverse('checkout_canceled', args=[link.pk])}",
     }
-    if settings.STRIPE_AUTOMATIC_TAX:
+    if agency.automatic_tax:
         params["automatic_tax"] = {"enabled": True}
         # Stripe Tax needs the payer's address on the Customer.
         params["customer_update"] = {"address": "auto", "name": "auto"}

@@ -79,3 +79,20 @@ class SandboxClock(models.Model):
 
     def __str__(self) -> str:
         return f"now + {self.offset_seconds}s"
+
+
+class OutboxEmail(models.Model):
+    """An email the product sent in sandbox mode, kept for /sandbox/outbox/ instead of mailed."""
+
+    from_email = models.CharField(max_length=500)
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=998)  # RFC 5322's line limit
+    text = models.TextField()
+    html = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"

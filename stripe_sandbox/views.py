@@ -2,12 +2,14 @@
 say, so browser tests can drive them: "Business name", "Agree and submit"; "Email", "Card
 number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Subscribe",
 "Pay" or "Save card", and a "Cancel" link. Invoices: the read-only hosted invoice page and
-its PDF."""
+its PDF. The outbox: every email the product sent in sandbox mode."""
 
 import logging
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +18,7 @@ from stripe_sandbox.api import accounts, checkout
 from stripe_sandbox.cards import DECLINES, TEST_CARDS
 from stripe_sandbox.forms import CardForm, OnboardingForm
 from stripe_sandbox.invoice_pdf import render_invoice_pdf
-from stripe_sandbox.models import SandboxObject
+from stripe_sandbox.models import OutboxEmail, SandboxObject
 from stripe_sandbox.money import format_amount
 from stripe_sandbox.operation import sandbox_operation
 
@@ -159,4 +161,32 @@ def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
         render_invoice_pdf(invoice, business_name), content_type="application/pdf"
     )
     response["Content-Disposition"] = f'inline; filename="{invoice["number"] or invoice_id}.pdf"'
+    return response
+
+
+# The outbox's own policy for an email's HTML: emails carry inline styles (mail clients need
+# them) and may show remote images; nothing else, and no script, ever runs in it.
+OUTBOX_HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:"
+
+
+@require_http_methods(["GET"])
+def outbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(OutboxEmail.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "stripe_sandbox/outbox/list.html", {"page": page})
+
+
+@require_http_methods(["GET"])
+def outbox_email(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(OutboxEmail, pk=pk)
+    return render(request, "stripe_sandbox/outbox/email.html", {"email": email})
+
+
+@xframe_options_sameorigin
+@require_http_methods(["GET"])
+def outbox_email_html(request: HttpRequest, pk: int) -> HttpResponse:
+    email = get_object_or_404(OutboxEmail, pk=pk)
+    if not email.html:
+        raise Http404("This email has no HTML part")
+    response = HttpResponse(email.html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = OUTBOX_HTML_POLICY
     return response
