@@ -16,27 +16,14 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from checkout.models import CheckoutLink
-from customers.models import Customer, Subscription
+from checkout.selectors import open_links
+from customers.models import Customer
+from customers.selectors import customer_has_live_subscription
 from customers.services import customer_ensure_stripe
 from plans.models import Price
 from plans.services import agency_check_can_bill
 
 logger = logging.getLogger(__name__)
-
-LIVE_SUBSCRIPTION_STATUSES = [
-    Subscription.Status.TRIALING,
-    Subscription.Status.ACTIVE,
-    Subscription.Status.PAST_DUE,
-    Subscription.Status.UNPAID,
-    Subscription.Status.PAUSED,
-]
-
-
-def open_links(customer: Customer):
-    """The customer's links a payer can still use, newest first."""
-    return customer.checkout_links.filter(
-        status=CheckoutLink.Status.OPEN, expires_at__gt=timezone.now()
-    )
 
 
 def checkout_link_generate(
@@ -55,7 +42,7 @@ def checkout_link_generate(
     stripe_customer_id = customer_ensure_stripe(customer)
     with transaction.atomic():
         Customer.objects.select_for_update().get(pk=customer.pk)
-        if customer.subscriptions.filter(status__in=LIVE_SUBSCRIPTION_STATUSES).exists():
+        if customer_has_live_subscription(customer):
             raise BillingError("This customer already has a live subscription.")
         current = open_links(customer).filter(price=price).first()
         if current and not regenerate:

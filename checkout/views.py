@@ -11,7 +11,7 @@ from checkout.models import CheckoutLink
 from checkout.services import checkout_link_generate
 from checkout.sync import checkout_link_refresh
 from customers.models import Customer
-from customers.views import get_customer_for_member
+from customers.selectors import get_customer_for_member
 from plans.models import Price
 
 logger = logging.getLogger(__name__)

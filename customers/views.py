@@ -1,36 +1,25 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import member_required
 from agency_billing.errors import BillingError
-from checkout.services import open_links
+from checkout import selectors as checkout_selectors
+from customers import selectors
 from customers.forms import CustomerForm
-from customers.models import Customer, Subscription
+from customers.selectors import get_customer_for_member
 from customers.services import customer_create
 from customers.sync import subscriptions_sync_for_customer
-from plans.models import Price
 
 CUSTOMERS_PER_PAGE = 50
-
-
-def get_customer_for_member(request: HttpRequest, customer_id: int) -> Customer:
-    """The customer, if it belongs to the signed-in member's agency; 404 otherwise."""
-    agency = request.membership.agency  # type: ignore[attr-defined]
-    return get_object_or_404(
-        Customer.objects.select_related("agency", "plan"), pk=customer_id, agency=agency
-    )
 
 
 @member_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
-    customers = agency.customers.select_related("plan").prefetch_related(
-        Prefetch("subscriptions", queryset=Subscription.objects.order_by("-created_at"))
-    )
+    customers = selectors.customers_for_list(agency)
     page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "customers/customer_list.html", {"page": page})
 
@@ -53,25 +42,17 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def customer_manage(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """Manage Customer: Stripe Information and Checkout Sessions, read from our mirror."""
+    """Manage Customer: one section per app, each read from our mirror through that app's
+    selector and shown by its include under templates/customers/manage/."""
     customer = get_customer_for_member(request, customer_id)
-    subscriptions = customer.subscriptions.select_related("default_payment_method")
-    prices = []
-    if customer.plan:
-        prices = list(
-            customer.plan.prices.filter(active=True).exclude(interval=Price.Interval.ONE_TIME)
-        )
-    links = {link.price_id: link for link in open_links(customer).order_by("created_at")}
-    live = [s for s in subscriptions if s.status not in {"canceled", "incomplete_expired"}]
     return render(
         request,
         "customers/customer_manage.html",
         {
             "customer": customer,
-            "subscriptions": subscriptions,
-            "live_subscription": live[0] if live else None,
-            "checkout_rows": [(price, links.get(price.pk)) for price in prices],
             "billing_page": True,
+            **selectors.stripe_information(customer),
+            **checkout_selectors.checkout_sessions(customer),
         },
     )
 
