@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -92,3 +93,45 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_id} ({self.status})"
+
+
+class Activity(models.Model):
+    """One line of a customer's Activity list: a billing action someone took (and how it
+    ended), or something Stripe told us about the customer's billing (from a webhook).
+
+    Write through `customers.activity.activity_record`; read through
+    `customers.selectors.customer_activity`."""
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        STRIPE = "stripe", "From Stripe"
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="activities")
+    # A short slug for what happened: "plan_switched", "payment_failed", "link_sent", …
+    kind = models.CharField(max_length=64)
+    message = models.CharField(max_length=500)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.DONE)
+    # Who did it; None when Stripe or the system did.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The webhook event it came from: a redelivered event records nothing twice.
+    stripe_event_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["customer", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_event_id", "kind"],
+                condition=~models.Q(stripe_event_id=""),
+                name="one_activity_per_event_and_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"

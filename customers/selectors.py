@@ -43,3 +43,12 @@ def stripe_information(customer: Customer) -> dict:
     subscriptions = list(customer.subscriptions.select_related("default_payment_method"))
     live = [s for s in subscriptions if s.status in LIVE_SUBSCRIPTION_STATUSES]
     return {"subscriptions": subscriptions, "live_subscription": live[0] if live else None}
+
+
+ACTIVITY_SHOWN = 25
+
+
+def customer_activity(customer: Customer, *, limit: int = ACTIVITY_SHOWN) -> dict:
+    """The Activity section: the customer's latest lines, newest first, with who did each
+    (one query)."""
+    return {"activity": list(customer.activities.select_related("actor")[:limit])}

@@ -53,6 +53,7 @@ def customer_manage(request: HttpRequest, customer_id: int) -> HttpResponse:
             "billing_page": True,
             **selectors.stripe_information(customer),
             **checkout_selectors.checkout_sessions(customer),
+            **selectors.customer_activity(customer),
         },
     )
 

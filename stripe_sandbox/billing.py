@@ -157,6 +157,7 @@ def create_subscription(
             "billing_cycle_anchor": trial_end or now,
             "billing_cycle_anchor_config": None,
             "billing_mode": {"flexible": None, "type": "classic"},
+            "billing_schedules": [],
             "billing_thresholds": None,
             "cancel_at": None,
             "cancel_at_period_end": False,

@@ -159,8 +159,11 @@ def _succeeded_payment(session: SandboxObject, customer_id: str, payment_method_
         account=session.account,
         fields={
             "amount": session.data["amount_total"],
+            "amount_capturable": 0,
             "amount_received": session.data["amount_total"],
             "application_fee_amount": payment_data.get("application_fee_amount"),
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
             "currency": session.data["currency"],
             "customer": customer_id,
             "description": payment_data.get("description"),

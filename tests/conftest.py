@@ -48,6 +48,24 @@ def _sandbox_and_eager_tasks(settings):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_objects_match_the_pinned_schema(request):
+    """After every test that used the database, every object and event the sandbox stored
+    must match the pinned API's schema (tests/stripe_schema.py): a new field or object type
+    can't drift from what Stripe returns."""
+    databases = [name for name in ("transactional_db", "db") if name in request.fixturenames]
+    if not databases:
+        yield
+        return
+    # Set up the database first, so it is still there when this fixture checks it.
+    request.getfixturevalue(databases[0])
+    yield
+    from tests.stripe_schema import sandbox_violations
+
+    problems = sandbox_violations()
+    assert not problems, "sandbox objects differ from the pinned schema:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def owner(db) -> Membership:
     return MembershipFactory(role=Membership.Role.OWNER)

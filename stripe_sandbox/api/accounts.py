@@ -62,6 +62,33 @@ def _business_profile(given: dict[str, Any] | None) -> dict[str, Any]:
     return profile
 
 
+def _settings() -> dict[str, Any]:
+    return {
+        "bacs_debit_payments": None,
+        "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
+        "card_issuing": None,
+        "card_payments": {
+            "decline_on": {"avs_failure": False, "cvc_failure": False},
+            "statement_descriptor_prefix": None,
+            "statement_descriptor_prefix_kana": None,
+            "statement_descriptor_prefix_kanji": None,
+        },
+        "dashboard": {"display_name": None, "timezone": "Etc/UTC"},
+        "invoices": None,
+        "payments": {
+            "statement_descriptor": None,
+            "statement_descriptor_kana": None,
+            "statement_descriptor_kanji": None,
+            "statement_descriptor_prefix_kana": None,
+            "statement_descriptor_prefix_kanji": None,
+        },
+        "payouts": None,
+        "paypay_payments": None,
+        "sepa_debit_payments": None,
+        "treasury": None,
+    }
+
+
 def create_account(request: ApiRequest) -> dict[str, Any]:
     if request.account:
         raise ApiError("Connected accounts cannot create other accounts.", status=400)
@@ -89,13 +116,14 @@ def create_account(request: ApiRequest) -> dict[str, Any]:
             "metadata": merge_metadata(params),
             "payouts_enabled": False,
             "requirements": _requirements(_DUE_AT_START),
-            "settings": {"dashboard": {"display_name": None, "timezone": "Etc/UTC"}},
+            "settings": _settings(),
             "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
             "type": params.get("type")
             or _DASHBOARD_TO_TYPE[controller["stripe_dashboard"]["type"]],
         },
     )
     row.data["external_accounts"]["url"] = f"/v1/accounts/{row.id}/external_accounts"
+    del row.data["livemode"]  # accounts have no livemode in this API version
     store.save(row)
     return request.expanded(row.data)
 

@@ -88,7 +88,12 @@ def _session_fields(
         "consent_collection": None,
         "currency": currency,
         "custom_fields": [],
-        "custom_text": None,
+        "custom_text": {
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
         "customer": params.get("customer"),
         "customer_account": None,
         "customer_creation": None

@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkout.models import CheckoutLink
+from customers.activity import activity_record
 from customers.models import PaymentMethod, Subscription
 from tests.factories import CustomerFactory, PlanFactory, PriceFactory
 
@@ -42,7 +43,9 @@ def test_the_customer_list_costs_the_same_for_1_or_30_customers(owner_client, ag
     assert queries_for(owner_client, reverse("customer_list")) == one
 
 
-def test_manage_customer_costs_the_same_with_1_or_10_subscriptions_and_links(owner_client, agency):
+def test_manage_customer_costs_the_same_with_1_or_10_subscriptions_links_and_activities(
+    owner_client, owner, agency
+):
     plan = PlanFactory(agency=agency)
     month = PriceFactory(plan=plan, interval="month", stripe_price_id="price_m")
     PriceFactory(plan=plan, interval="year", stripe_price_id="price_y")
@@ -56,5 +59,6 @@ def test_manage_customer_costs_the_same_with_1_or_10_subscriptions_and_links(own
         CheckoutLink.objects.create(
             agency=agency, customer=customer, price=month, mode="subscription", status="expired"
         )
+        activity_record(customer=customer, kind="note", message=f"line {n}", actor=owner.user)
 
     assert queries_for(owner_client, url) == one

@@ -41,7 +41,11 @@ def test_platform_events_go_to_the_platform_endpoint(settings, db):
     from stripe_sandbox.operation import sandbox_operation
 
     with sandbox_operation():
-        event = emit("account.application.authorized", {"id": "ca_1"}, account="")
+        event = emit(
+            "account.application.authorized",
+            {"id": "ca_1", "object": "application", "name": "Agency Billing"},
+            account="",
+        )
 
     request = delivery.signed_request(event)
     assert request is not None
