@@ -6,8 +6,15 @@ from agency_billing.money import CURRENCY_CHOICES
 
 class SignupForm(forms.Form):
     agency_name = forms.CharField(label="Agency name", max_length=200)
-    email = forms.EmailField(label="Your email")
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    # The email becomes the username, which holds 150 characters (the email column 254).
+    email = forms.EmailField(
+        label="Your email",
+        max_length=150,
+        error_messages={"max_length": "Use an email address of at most 150 characters."},
+    )
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput, strip=False, max_length=128
+    )
     currency = forms.ChoiceField(
         label="Billing currency",
         choices=CURRENCY_CHOICES,

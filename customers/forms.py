@@ -8,7 +8,11 @@ class CustomerForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200)
     email = forms.EmailField(
         label="Email",
-        error_messages={"invalid": "Enter a valid email address, like name@example.com."},
+        max_length=254,  # the column's length; the form's default (320) is longer
+        error_messages={
+            "invalid": "Enter a valid email address, like name@example.com.",
+            "max_length": "Enter an email address of at most 254 characters.",
+        },
     )
     company = forms.CharField(label="Company name", max_length=200, required=False)
     plan = forms.ModelChoiceField(
