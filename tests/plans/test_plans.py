@@ -112,3 +112,29 @@ def test_a_stripe_failure_shows_a_message_and_leaves_no_plan(owner_client, conne
     assert response.status_code == 200
     assert "Stripe could not create the plan" in response.content.decode()
     assert Plan.objects.count() == 0
+
+
+def test_a_price_stripe_would_refuse_is_refused_by_the_field(owner_client, connected_agency):
+    response = create_plan(owner_client, monthly_amount="1000000.00", yearly_amount="")
+
+    page = response.content.decode()
+    assert 'id="id_monthly_amount_error"' in page
+    assert "Stripe accepts prices up to 999,999.99 USD." in page
+    assert not Plan.objects.exists()
+
+
+def test_the_largest_price_stripe_accepts_is_accepted(owner_client, connected_agency):
+    response = create_plan(owner_client, monthly_amount="999999.99", yearly_amount="")
+
+    assert response.status_code == 302
+    assert Plan.objects.get().prices.get().unit_amount == 99_999_999
+
+
+def test_the_price_limit_is_in_the_currencys_terms(owner_client, connected_agency):
+    connected_agency.currency = "jpy"
+    connected_agency.save()
+
+    page = create_plan(owner_client, monthly_amount="100000000", yearly_amount="")
+
+    assert "Stripe accepts prices up to 99,999,999 JPY." in page.content.decode()
+    assert not Plan.objects.exists()

@@ -73,3 +73,34 @@ def test_lists_page_newest_first(client, on_account):
     assert rest.has_more is False
     every = [c.id for c in client.v1.customers.list({"limit": 1}, on_account).auto_paging_iter()]
     assert every == ids[::-1]
+
+
+def test_a_price_may_have_at_most_eight_digits_as_on_stripe(client, on_account):
+    product = client.v1.products.create({"name": "Retainer"}, on_account)
+    price = {"product": product.id, "currency": "usd", "recurring": {"interval": "month"}}
+
+    largest = client.v1.prices.create({**price, "unit_amount": 99_999_999}, on_account)
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.prices.create({**price, "unit_amount": 100_000_000}, on_account)
+
+    assert largest.unit_amount == 99_999_999
+    error = raised.value.error
+    assert raised.value.http_status == 400
+    assert error.type == "invalid_request_error"
+    assert error.param == "unit_amount"
+    assert "99999999" in (error.message or "")
+    assert client.v1.prices.list({"product": product.id}, on_account).data == [largest]
+
+
+def test_a_products_default_price_is_held_to_the_same_limit(client, on_account):
+    with pytest.raises(stripe.InvalidRequestError) as raised:
+        client.v1.products.create(
+            {
+                "name": "Retainer",
+                "default_price_data": {"currency": "jpy", "unit_amount_decimal": "100000000"},
+            },
+            on_account,
+        )
+
+    assert raised.value.error.param == "default_price_data[unit_amount_decimal]"
+    assert client.v1.products.list({}, on_account).data == []
