@@ -8,6 +8,10 @@ ZERO_DECIMAL_CURRENCIES = frozenset({"jpy", "krw"})
 # Stripe's minimum charge amounts, in minor units.
 MINIMUM_CHARGE = {"usd": 50, "eur": 50, "gbp": 30, "cad": 50, "aud": 50, "jpy": 50, "krw": 100}
 
+# Stripe's technical limit on any amount: eight digits in the minor unit, whatever the
+# currency (999,999.99 USD, 99,999,999 JPY).
+MAXIMUM_AMOUNT = 99_999_999
+
 CURRENCY_CHOICES = [
     ("usd", "USD — US dollar"),
     ("eur", "EUR — Euro"),
@@ -42,6 +46,10 @@ def format_money(amount: int, currency: str) -> str:
         return f"{amount:,} {currency.upper()}"
     major = (Decimal(amount) / factor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{major:,} {currency.upper()}"
+
+
+def maximum_amount_text(currency: str) -> str:
+    return format_money(MAXIMUM_AMOUNT, currency)
 
 
 def minimum_charge_text(currency: str) -> str:

@@ -2,7 +2,13 @@ from decimal import Decimal
 
 from django import forms
 
-from agency_billing.money import MINIMUM_CHARGE, minimum_charge_text, to_minor_units
+from agency_billing.money import (
+    MAXIMUM_AMOUNT,
+    MINIMUM_CHARGE,
+    maximum_amount_text,
+    minimum_charge_text,
+    to_minor_units,
+)
 
 
 class AmountField(forms.DecimalField):
@@ -27,6 +33,10 @@ class AmountField(forms.DecimalField):
         if minor < MINIMUM_CHARGE.get(self.currency, 50):
             raise forms.ValidationError(
                 f"Stripe's minimum charge is {minimum_charge_text(self.currency)}."
+            )
+        if minor > MAXIMUM_AMOUNT:
+            raise forms.ValidationError(
+                f"Stripe accepts prices up to {maximum_amount_text(self.currency)}."
             )
         return minor
 

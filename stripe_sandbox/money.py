@@ -7,6 +7,10 @@ ZERO_DECIMAL_CURRENCIES = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"}
     | {"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
 )
+# Stripe's technical limit on an amount: eight digits in the minor unit, whatever the
+# currency (99,999,999 = 999,999.99 USD or 99,999,999 JPY).
+MAXIMUM_AMOUNT = 99_999_999
+
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cad": "CA$", "aud": "A$"}
 
 

@@ -12,7 +12,8 @@ from stripe_sandbox.api.base import (
     merge_metadata,
     save_updated,
 )
-from stripe_sandbox.errors import ApiError
+from stripe_sandbox.errors import ApiError, invalid_parameter
+from stripe_sandbox.money import MAXIMUM_AMOUNT
 
 
 def create_product(request: ApiRequest) -> dict[str, Any]:
@@ -42,7 +43,10 @@ def create_product(request: ApiRequest) -> dict[str, Any]:
     row.data["updated"] = row.data["created"]
     if params.get("default_price_data"):
         price = _new_price(
-            request, {**params["default_price_data"], "product": row.id}, product=row.data
+            request,
+            {**params["default_price_data"], "product": row.id},
+            product=row.data,
+            param_prefix="default_price_data",
         )
         row.data["default_price"] = price["id"]
     store.save(row)
@@ -81,7 +85,7 @@ def list_products(request: ApiRequest) -> dict[str, Any]:
 
 
 def _new_price(
-    request: ApiRequest, params: dict[str, Any], *, product: dict[str, Any]
+    request: ApiRequest, params: dict[str, Any], *, product: dict[str, Any], param_prefix: str = ""
 ) -> dict[str, Any]:
     recurring = params.get("recurring")
     unit_amount = params.get("unit_amount")
@@ -89,11 +93,17 @@ def _new_price(
         raise ApiError(
             "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount"
         )
+    given = "unit_amount" if unit_amount is not None else "unit_amount_decimal"
     if unit_amount is None:
         unit_amount = int(params["unit_amount_decimal"])
     if unit_amount < 0:
         raise ApiError(
             "Invalid unit_amount: must be at least 0", param="unit_amount", code="parameter_invalid"
+        )
+    if unit_amount > MAXIMUM_AMOUNT:
+        raise invalid_parameter(
+            f"{param_prefix}[{given}]" if param_prefix else given,
+            f"Invalid {given}: must be at most {MAXIMUM_AMOUNT}",
         )
     lookup_key = params.get("lookup_key")
     row = store.create(
