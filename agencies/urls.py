@@ -5,7 +5,6 @@ from agencies import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("healthz/", views.healthz, name="healthz"),
     path("signup/", views.signup, name="signup"),
     path(
         "login/",

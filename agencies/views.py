@@ -4,18 +4,13 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import member_required, owner_required
 from agencies.forms import SignupForm
 from agencies.services import agency_onboarding_link, agency_signup
 from agencies.sync import agency_account_refresh
 from agency_billing.errors import BillingError
-
-
-@require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @require_http_methods(["GET", "POST"])

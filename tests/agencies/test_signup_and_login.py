@@ -75,7 +75,3 @@ def test_a_person_without_an_agency_gets_404(client, user_without_agency):
     client.force_login(user_without_agency)
 
     assert client.get(reverse("dashboard")).status_code == 404
-
-
-def test_healthz_answers_ok(client, db):
-    assert client.get("/healthz/").content == b"ok"
