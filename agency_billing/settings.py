@@ -152,10 +152,14 @@ LOGGING = {
 }
 
 # Periodic tasks (run by `celery beat`, or `worker --beat`): re-enqueue webhook events still
-# pending or failed, so the broker is never the only copy of work to do.
+# pending or failed, so the broker is never the only copy of work to do. Every sweep enqueues
+# at once the events whose enqueue failed (broker down), and those still waiting
+# WEBHOOK_STALE_AFTER_SECONDS after they arrived (a task lost with its worker or broker).
+WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
+WEBHOOK_STALE_AFTER_SECONDS = env.int("WEBHOOK_STALE_AFTER_SECONDS", default=600)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-webhook-events": {
         "task": "webhooks.tasks.requeue_stale_events",
-        "schedule": 300.0,
+        "schedule": float(WEBHOOK_SWEEP_INTERVAL_SECONDS),
     },
 }

@@ -20,12 +20,19 @@ class WebhookEvent(models.Model):
     account = models.CharField(max_length=255, blank=True)
     livemode = models.BooleanField(default=False)
     api_version = models.CharField(max_length=50, blank=True)
-    stripe_created = models.DateTimeField()
+    # None when the event's `created` is not a time (the event is then ignored, see below).
+    stripe_created = models.DateTimeField(null=True, blank=True)
     payload = models.JSONField()
+    # The body exactly as Stripe sent it, kept only when PostgreSQL cannot store its JSON
+    # (a NUL character, a lone surrogate): `payload` is then {} and the event ignored.
+    raw_body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # When intake could not hand the event to the broker; the sweeper enqueues such an event
+    # on its next run instead of waiting for it to become stale, and clears this.
+    enqueue_failed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

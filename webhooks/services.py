@@ -4,15 +4,20 @@ Intake stores the raw event (unique Stripe id) and nothing else; processing runs
 Celery task, under a lock on the event row, and records the outcome on the row.
 """
 
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+import stripe
+from django.conf import settings
+from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from webhooks import tasks
 from webhooks.models import WebhookEvent
 from webhooks.registry import handler_for
 
@@ -22,39 +27,158 @@ logger = logging.getLogger(__name__)
 DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
 # The sweeper stops re-enqueuing an event after this many attempts; replay it by hand.
 MAX_SWEPT_ATTEMPTS = 25
+# Column sizes: an event's field longer than its column is a reason to ignore the event.
+_TYPE_MAX = WebhookEvent._meta.get_field("type").max_length
+_ACCOUNT_MAX = WebhookEvent._meta.get_field("account").max_length
+_API_VERSION_MAX = WebhookEvent._meta.get_field("api_version").max_length
+# The last second Python's datetime can hold (9999-12-31 23:59:59 UTC).
+_LAST_TIMESTAMP = 253_402_300_799
 
 
 def webhook_event_receive(
-    *, payload: Mapping[str, Any], endpoint: str
+    *, payload: Mapping[str, Any], endpoint: str, body: str
 ) -> tuple[WebhookEvent, bool]:
-    """Store a verified Stripe event. Returns (event, created); a repeated Stripe event id,
+    """Store a verified Stripe event (`payload`, parsed from `body`) and, once the row is
+    committed, enqueue its processing. Returns (event, created); a repeated Stripe event id,
     even one delivered concurrently, returns the stored row with created=False and changes
-    nothing."""
+    nothing (but enqueues again an event whose first enqueue failed).
+
+    An event whose fields do not fit our columns, or whose JSON PostgreSQL cannot store, is
+    stored anyway, marked ignored with the reason (the raw body kept when the JSON cannot
+    be), so a signed event is never lost. Raises DatabaseError only when the row could not
+    be stored: the caller must not answer 2xx then."""
+    fields = _event_fields(payload, endpoint)
+    # What jsonb refuses only arrives as a \\u escape, which most bodies do not contain.
+    unstorable = "\\u" in body and _json_unstorable(payload)
+    unfit = _unfit_reasons(payload, json_unstorable=unstorable)
+    if unfit:
+        fields.update(_ignored("; ".join(unfit)))
+    if unstorable:
+        fields.update(payload={}, raw_body=body)
+    try:
+        event, created = _event_insert(fields)
+    except DataError as error:
+        # Nothing we foresaw, and PostgreSQL refused it: keep the event as evidence.
+        logger.warning("PostgreSQL refused Stripe event %s: %s", payload["id"], error)
+        fields.update(payload={}, raw_body=body, **_ignored(f"PostgreSQL refused it: {error}"))
+        event, created = _event_insert(fields)
+    if event.status == WebhookEvent.Status.PENDING and (created or event.enqueue_failed_at):
+        retry = event.enqueue_failed_at is not None
+        transaction.on_commit(partial(webhook_event_enqueue, event.pk, after_failure=retry))
+    return event, created
+
+
+def webhook_event_enqueue(event_id: int, *, after_failure: bool = False) -> bool:
+    """Hand the event to the broker. If the broker fails, record it on the row (the sweeper
+    enqueues it on its next run) and return False: a stored event is never lost because
+    the broker was down. `after_failure`: the event's last enqueue failed; clear that once
+    the broker took it."""
+    try:
+        tasks.process_event.delay(event_id)
+    except Exception as error:  # noqa: BLE001 - whatever the broker raised, the row is safe
+        logger.error("Could not enqueue webhook event %s: %s", event_id, error)
+        with contextlib.suppress(DatabaseError):  # then the staleness sweep finds it
+            WebhookEvent.objects.filter(pk=event_id).update(
+                enqueue_failed_at=timezone.now(),
+                last_error=f"could not enqueue: {type(error).__name__}: {error}"[:2000],
+            )
+        return False
+    if after_failure:
+        WebhookEvent.objects.filter(pk=event_id).update(enqueue_failed_at=None)
+    return True
+
+
+def _event_insert(fields: dict[str, Any]) -> tuple[WebhookEvent, bool]:
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                stripe_id=payload["id"],
-                type=payload["type"],
-                endpoint=endpoint,
-                account=payload.get("account") or "",
-                livemode=bool(payload.get("livemode")),
-                api_version=payload.get("api_version") or "",
-                stripe_created=datetime.fromtimestamp(payload["created"], tz=UTC),
-                payload=payload,
-            )
+            event = WebhookEvent.objects.create(**fields)
     except IntegrityError:
-        logger.info("Stripe event %s delivered again; already stored", payload["id"])
-        return WebhookEvent.objects.get(stripe_id=payload["id"]), False
-    logger.info("Stored Stripe event %s (%s)", event.stripe_id, event.type)
+        logger.info("Stripe event %s delivered again; already stored", fields["stripe_id"])
+        return WebhookEvent.objects.get(stripe_id=fields["stripe_id"]), False
+    logger.info("Stored Stripe event %s (%s, %s)", event.stripe_id, event.type, event.status)
     return event, True
+
+
+def _event_fields(payload: Mapping[str, Any], endpoint: str) -> dict[str, Any]:
+    """The columns of an event, each cut to what fits (what did not fit is a reason to
+    ignore the event, from _unfit_reasons)."""
+    account, api_version = payload.get("account"), payload.get("api_version")
+    return {
+        "stripe_id": payload["id"],
+        "type": payload["type"][:_TYPE_MAX],
+        "endpoint": endpoint,
+        "account": account[:_ACCOUNT_MAX] if isinstance(account, str) else "",
+        "livemode": payload.get("livemode") is True,
+        "api_version": api_version[:_API_VERSION_MAX] if isinstance(api_version, str) else "",
+        "stripe_created": _created_time(payload["created"]),
+        "payload": payload,
+    }
+
+
+def _ignored(reason: str) -> dict[str, Any]:
+    return {
+        "status": WebhookEvent.Status.IGNORED,
+        "last_error": reason[:2000],
+        "processed_at": timezone.now(),
+    }
+
+
+def _created_time(created: int) -> datetime | None:
+    if not 0 <= created <= _LAST_TIMESTAMP:
+        return None
+    return datetime.fromtimestamp(created, tz=UTC)
+
+
+def _unfit_reasons(payload: Mapping[str, Any], *, json_unstorable: bool) -> list[str]:
+    """Why the event cannot be stored or applied as Stripe sent it (empty: it can)."""
+    reasons = []
+    if _created_time(payload["created"]) is None:
+        reasons.append(f"created {payload['created']} is not a time")
+    if len(payload["type"]) > _TYPE_MAX:
+        reasons.append(f"the type is longer than {_TYPE_MAX} characters")
+    for key, limit in (("account", _ACCOUNT_MAX), ("api_version", _API_VERSION_MAX)):
+        value = payload.get(key)
+        if value is not None and not (isinstance(value, str) and len(value) <= limit):
+            reasons.append(f"{key} is not a string of at most {limit} characters")
+    if payload.get("livemode") not in (None, True, False):
+        reasons.append("livemode is not true or false")
+    if json_unstorable:
+        reasons.append("the payload holds a NUL character or a lone surrogate")
+    return reasons
+
+
+def _json_unstorable(value: Any) -> bool:
+    """Whether a string in the JSON (key or value) holds what PostgreSQL's jsonb refuses: a
+    NUL character or a lone surrogate (half of a UTF-16 pair)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _encodes(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def webhook_event_process(event_id: int) -> WebhookEvent | None:
     """Run the handler for one stored event, once. Under a lock on the event row: an event
     already processed or ignored is left alone; otherwise the outcome (processed, or ignored
     with the handler's reason) and the attempt are recorded. If the handler raises, its
-    writes are rolled back, the event is marked failed with the error, and the error
-    propagates so the caller can retry."""
+    writes are rolled back; an error no retry can mend (Stripe no longer has the object,
+    data that does not fit our columns) settles the event as ignored with the reason;
+    any other marks it failed with the error and propagates so the caller can retry."""
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
@@ -67,13 +191,18 @@ def webhook_event_process(event_id: int) -> WebhookEvent | None:
             _dispatch(event)
             return event
     except Exception as error:
-        _record_failure(event_id, error)
-        raise
+        reason = _permanent(error)
+        if reason is None:
+            _record_failure(event_id, error)
+            raise
+        return _record_settled(event_id, reason)
 
 
 def _dispatch(event: WebhookEvent) -> None:
     handler = handler_for(event.type)
-    reason = handler(event) if handler else f"no handler for {event.type}"
+    reason = _never_applied(event) or (
+        handler(event) if handler else f"no handler for {event.type}"
+    )
     event.attempts += 1
     event.status = WebhookEvent.Status.IGNORED if reason else WebhookEvent.Status.PROCESSED
     event.last_error = reason or ""
@@ -85,6 +214,37 @@ def _dispatch(event: WebhookEvent) -> None:
         logger.info("Stripe event %s (%s) processed", event.stripe_id, event.type)
 
 
+def _never_applied(event: WebhookEvent) -> str | None:
+    """Why the event must not be applied whatever its type, or None."""
+    live_deployment = settings.STRIPE_MODE == "live"
+    if event.livemode != live_deployment:
+        mode = "live" if event.livemode else "test"
+        return f"a {mode}-mode event is never applied by a {settings.STRIPE_MODE} deployment"
+    if event.stripe_created is None or event.raw_body:
+        return event.last_error or "the event was not stored as Stripe sent it"
+    return None
+
+
+def _permanent(error: Exception) -> str | None:
+    """The reason to settle an event that raised `error`, when retrying cannot help."""
+    if isinstance(error, stripe.InvalidRequestError) and error.http_status == 404:
+        return f"Stripe no longer has the object: {error.user_message or error}"
+    if isinstance(error, DataError):
+        return f"Stripe's data does not fit our mirror: {error}"
+    return None
+
+
+def _record_settled(event_id: int, reason: str) -> WebhookEvent | None:
+    logger.warning("Webhook event %s ignored: %s", event_id, reason)
+    WebhookEvent.objects.filter(pk=event_id).exclude(status__in=DONE).update(
+        status=WebhookEvent.Status.IGNORED,
+        attempts=F("attempts") + 1,
+        last_error=reason[:2000],
+        processed_at=timezone.now(),
+    )
+    return WebhookEvent.objects.filter(pk=event_id).first()
+
+
 def _record_failure(event_id: int, error: Exception) -> None:
     logger.exception("Processing webhook event %s failed", event_id)
     WebhookEvent.objects.filter(pk=event_id).exclude(status__in=DONE).update(
@@ -94,18 +254,20 @@ def _record_failure(event_id: int, error: Exception) -> None:
     )
 
 
-def webhook_events_stale(*, older_than: timedelta) -> list[int]:
-    """Ids of events still pending or failed `older_than` after they arrived (and not given
-    up on): the sweeper enqueues them again, so the broker is never the only copy."""
-    return list(
-        WebhookEvent.objects.filter(
-            status__in=(WebhookEvent.Status.PENDING, WebhookEvent.Status.FAILED),
-            received_at__lt=timezone.now() - older_than,
-            attempts__lt=MAX_SWEPT_ATTEMPTS,
-        )
-        .order_by("received_at")
-        .values_list("pk", flat=True)
-    )
+def webhook_events_requeue(*, older_than: timedelta) -> list[int]:
+    """Enqueue again every event still pending or failed `older_than` after it arrived, or
+    whose enqueue failed (at once: the broker is back if this runs), unless given up on.
+    So the broker is never the only copy of work to do. Returns the ids enqueued."""
+    stale = WebhookEvent.objects.filter(
+        Q(received_at__lt=timezone.now() - older_than) | Q(enqueue_failed_at__isnull=False),
+        status__in=(WebhookEvent.Status.PENDING, WebhookEvent.Status.FAILED),
+        attempts__lt=MAX_SWEPT_ATTEMPTS,
+    ).order_by("received_at")
+    return [
+        event_id
+        for event_id, failed_at in stale.values_list("pk", "enqueue_failed_at")
+        if webhook_event_enqueue(event_id, after_failure=failed_at is not None)
+    ]
 
 
 def webhook_event_replay(event_id: int) -> WebhookEvent | None:

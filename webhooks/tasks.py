@@ -4,13 +4,11 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
-from webhooks.services import webhook_event_process, webhook_events_stale
+from webhooks import services
 
 logger = logging.getLogger(__name__)
-
-# An event still pending this long after it arrived lost its task (broker down, worker killed).
-STALE_AFTER = timedelta(minutes=10)
 
 
 @shared_task(
@@ -23,15 +21,15 @@ STALE_AFTER = timedelta(minutes=10)
 )
 def process_event(event_id: int) -> None:
     """Mirror one stored Stripe event; safe to run any number of times."""
-    webhook_event_process(event_id)
+    services.webhook_event_process(event_id)
 
 
 @shared_task(acks_late=True)
 def requeue_stale_events() -> int:
     """Enqueue again every event left pending or failed; scheduled by CELERY_BEAT_SCHEDULE."""
-    event_ids = webhook_events_stale(older_than=STALE_AFTER)
-    for event_id in event_ids:
-        process_event.delay(event_id)
+    event_ids = services.webhook_events_requeue(
+        older_than=timedelta(seconds=settings.WEBHOOK_STALE_AFTER_SECONDS)
+    )
     if event_ids:
         logger.warning("Re-enqueued %d stale webhook events: %s", len(event_ids), event_ids)
     return len(event_ids)

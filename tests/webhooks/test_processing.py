@@ -6,7 +6,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from customers.models import Subscription
+from tests.factories import CustomerFactory
 from tests.webhooks.stripe_events import (
+    CUSTOMER_ID,
     deliver,
     post_event,
     stripe_event,
@@ -162,3 +164,58 @@ def test_the_sweeper_enqueues_stale_pending_events_again(db, stripe_customer):
     assert stale.status == WebhookEvent.Status.PROCESSED
     assert fresh.status == WebhookEvent.Status.PENDING
     assert Subscription.objects.count() == 1
+
+
+def test_a_live_mode_event_is_stored_but_never_applied_by_a_sandbox_deployment(
+    client, db, stripe_customer
+):
+    event = stripe_event("customer.subscription.created", subscription_object())
+
+    deliver(client, {**event, "livemode": True})
+
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.last_error == "a live-mode event is never applied by a sandbox deployment"
+    assert not Subscription.objects.exists()
+
+
+def test_a_test_mode_event_is_stored_but_never_applied_by_a_live_deployment(
+    client, db, stripe_customer, settings
+):
+    settings.STRIPE_MODE = "live"
+    event = stripe_event("customer.subscription.created", subscription_object())
+
+    deliver(client, {**event, "livemode": False})
+
+    stored = WebhookEvent.objects.get()
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.last_error == "a test-mode event is never applied by a live deployment"
+    assert not Subscription.objects.exists()
+
+
+def test_a_read_back_stripe_answers_404_settles_the_event_as_ignored(client, connected_agency):
+    """A tie (the event is from the second of our last write) is settled by reading the
+    subscription back; Stripe no longer has it, so no retry can help."""
+    customer = CustomerFactory(agency=connected_agency, stripe_customer_id=CUSTOMER_ID)
+    second = int(time.time())
+    Subscription.objects.create(
+        agency=connected_agency,
+        customer=customer,
+        stripe_id="sub_Test0001",
+        status="active",
+        stripe_synced_at=datetime.fromtimestamp(second, tz=UTC),
+    )
+    event = stripe_event(
+        "customer.subscription.updated",
+        subscription_object(status="past_due"),
+        account=connected_agency.stripe_account_id,
+        created=second,
+    )
+
+    deliver(client, event)
+
+    stored = WebhookEvent.objects.get(stripe_id=event["id"])
+    assert stored.status == WebhookEvent.Status.IGNORED
+    assert stored.attempts == 1
+    assert "No such subscription: 'sub_Test0001'" in stored.last_error
+    assert Subscription.objects.get().status == "active"
