@@ -6,8 +6,7 @@ event Stripe would, in the order Stripe does.
 
 from typing import Any
 
-from stripe_sandbox import clock, events, store
-from stripe_sandbox.api.base import site_url
+from stripe_sandbox import clock, events, invoicing, store
 from stripe_sandbox.cards import TestCard
 from stripe_sandbox.ids import new_id
 from stripe_sandbox.models import SandboxObject
@@ -256,139 +255,43 @@ def _line(
     }
 
 
-def _invoice_number(customer: SandboxObject) -> str:
-    sequence = customer.data.get("next_invoice_sequence", 1)
-    customer.data["next_invoice_sequence"] = sequence + 1
-    store.save(customer)
-    return f"{customer.data['invoice_prefix']}-{sequence:04d}"
-
-
 def create_paid_subscription_invoice(
     *, account: str, subscription: SandboxObject, customer: SandboxObject, billing_reason: str
 ) -> SandboxObject:
-    """The subscription's invoice for its current period, finalized and paid at once.
+    """The subscription's invoice for its current period, finalized and paid at once with the
+    subscription's card (a zero total, e.g. a trial, needs no payment). The charge carries the
+    subscription's `application_fee_percent` of the total as its application fee.
 
-    Emits invoice.created, invoice.finalized, invoice.paid, invoice.payment_succeeded and
-    sets the subscription's `latest_invoice`.
+    Emits invoice.created, invoice.finalized, the charge's events, invoice.paid,
+    invoice.payment_succeeded and sets the subscription's `latest_invoice`.
     """
-    now = clock.now()
     sub = subscription.data
     trialing = sub["status"] == "trialing"
-    invoice_id = new_id("in")
-    lines = [_line(invoice_id, sub, item, trialing) for item in sub["items"]["data"]]
-    total = sum(line["amount"] for line in lines)
-    period_start = min(item["current_period_start"] for item in sub["items"]["data"])
-    fields = {
-        "account_country": "US",
-        "account_name": None,
-        "account_tax_ids": None,
-        "amount_due": total,
-        "amount_overpaid": 0,
-        "amount_paid": 0,
-        "amount_paid_off_stripe": 0,
-        "amount_remaining": total,
-        "amount_shipping": 0,
-        "application": None,
-        "attempt_count": 0,
-        "attempted": False,
-        "auto_advance": False,
-        "automatic_tax": {
-            "disabled_reason": None,
-            "enabled": False,
-            "liability": None,
-            "provider": None,
-            "status": None,
-        },
-        "automatically_finalizes_at": None,
-        "billing_reason": billing_reason,
-        "collection_method": "charge_automatically",
-        "currency": sub["currency"],
-        "custom_fields": None,
-        "customer": customer.id,
-        "customer_account": None,
-        "customer_address": customer.data.get("address"),
-        "customer_email": customer.data.get("email"),
-        "customer_name": customer.data.get("name"),
-        "customer_phone": customer.data.get("phone"),
-        "customer_shipping": None,
-        "customer_tax_exempt": "none",
-        "customer_tax_ids": [],
-        "default_payment_method": None,
-        "default_source": None,
-        "default_tax_rates": [],
-        "description": None,
-        "discounts": [],
-        "due_date": None,
-        "effective_at": None,
-        "ending_balance": None,
-        "footer": None,
-        "from_invoice": None,
-        "hosted_invoice_url": None,
-        "invoice_pdf": None,
-        "issuer": {"type": "self"},
-        "last_finalization_error": None,
-        "latest_revision": None,
-        "lines": store.nested_list(lines, f"/v1/invoices/{invoice_id}/lines"),
-        "next_payment_attempt": None,
-        "number": None,
-        "on_behalf_of": None,
-        "parent": {
+    invoice = invoicing.new_invoice(
+        account=account,
+        customer=customer,
+        currency=sub["currency"],
+        collection_method="charge_automatically",
+        billing_reason=billing_reason,
+        parent={
             "quote_details": None,
             "subscription_details": {"metadata": dict(sub["metadata"]), "subscription": sub["id"]},
             "type": "subscription_details",
         },
-        "payment_settings": {
-            "default_mandate": None,
-            "payment_method_options": None,
-            "payment_method_types": None,
-        },
-        "payments": store.nested_list([], f"/v1/invoice_payments?invoice={invoice_id}"),
-        "period_end": period_start,
-        "period_start": period_start,
-        "post_payment_credit_notes_amount": 0,
-        "pre_payment_credit_notes_amount": 0,
-        "receipt_number": None,
-        "rendering": None,
-        "shipping_cost": None,
-        "shipping_details": None,
-        "starting_balance": 0,
-        "statement_descriptor": None,
-        "status": "draft",
-        "status_transitions": {
-            "finalized_at": None,
-            "marked_uncollectible_at": None,
-            "paid_at": None,
-            "voided_at": None,
-        },
-        "subtotal": total,
-        "subtotal_excluding_tax": total,
-        "test_clock": None,
-        "total": total,
-        "total_discount_amounts": [],
-        "total_excluding_tax": total,
-        "total_pretax_credit_amounts": [],
-        "total_taxes": [],
-        "webhooks_delivered_at": None,
-    }
-    invoice = store.create("invoice", "in", account=account, object_id=invoice_id, fields=fields)
+    )
+    invoice.private["application_fee_percent"] = sub["application_fee_percent"]
+    period_start = min(item["current_period_start"] for item in sub["items"]["data"])
+    invoice.data["period_start"] = invoice.data["period_end"] = period_start
+    invoicing.set_lines(
+        invoice, [_line(invoice.id, sub, item, trialing) for item in sub["items"]["data"]]
+    )
     events.emit("invoice.created", invoice.data, account=account)
-    data = invoice.data
-    data["number"] = _invoice_number(customer)
-    data["effective_at"] = now
-    data["status"] = "open"
-    data["status_transitions"]["finalized_at"] = now
-    data["hosted_invoice_url"] = site_url(f"/sandbox/invoices/{invoice_id}/")
-    data["invoice_pdf"] = site_url(f"/sandbox/invoices/{invoice_id}/pdf/")
-    events.emit("invoice.finalized", data, account=account)
-    data["status"] = "paid"
-    data["amount_paid"] = total
-    data["amount_remaining"] = 0
-    data["attempted"] = True
-    data["attempt_count"] = 1 if total else 0
-    data["status_transitions"]["paid_at"] = now
-    store.save(invoice)
-    events.emit("invoice.paid", data, account=account)
-    events.emit("invoice.payment_succeeded", data, account=account)
-    subscription.data["latest_invoice"] = invoice_id
+    invoicing.finalize(invoice)
+    if invoice.data["status"] == "open":
+        payment_method = store.load(
+            "payment_method", sub["default_payment_method"], account=account
+        )
+        invoicing.pay_by_card(invoice, payment_method.data)
+    subscription.data["latest_invoice"] = invoice.id
     store.save(subscription)
     return invoice

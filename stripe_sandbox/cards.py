@@ -37,6 +37,9 @@ DECLINES = {
     ),
 }
 
+# What a declined test card looks like on its PaymentMethod.
+DECLINED_CARD = TestCard("visa")
+
 NOT_A_TEST_CARD = "Use a Stripe test card, such as 4242 4242 4242 4242."
 
 

@@ -27,13 +27,17 @@ def create(
     fields: dict[str, Any],
     private: dict[str, Any] | None = None,
     object_id: str | None = None,
+    omit: tuple[str, ...] = (),
 ) -> SandboxObject:
-    """Store a new object; `fields` is its JSON after id/object/created/livemode."""
+    """Store a new object; `fields` is its JSON after id/object/created/livemode/metadata,
+    less the keys in `omit` that this object type does not have."""
     now = clock.now()
     object_id = object_id or new_id(prefix)
     data = {"id": object_id, "object": object_type, "created": now, "livemode": False}
     data.update(fields)
     data.setdefault("metadata", {})
+    for key in omit:
+        data.pop(key, None)
     return SandboxObject.objects.create(
         id=object_id,
         object=object_type,

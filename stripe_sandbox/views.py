@@ -1,8 +1,8 @@
 """Hosted pages: Connect onboarding and Checkout. Labels and buttons are what Stripe's pages
 say, so browser tests can drive them: "Business name", "Agree and submit"; "Email", "Card
 number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Subscribe",
-"Pay" or "Save card", and a "Cancel" link. Invoices: the read-only hosted invoice page and
-its PDF. The outbox: every email the product sent in sandbox mode."""
+"Pay" or "Save card", and a "Cancel" link. Invoices: the hosted invoice page (the same card
+form, "Pay") and its PDF. The outbox: every email the product sent in sandbox mode."""
 
 import logging
 
@@ -13,9 +13,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from stripe_sandbox import checkout_flow
+from stripe_sandbox import billing, checkout_flow, emails, invoicing
 from stripe_sandbox.api import accounts, checkout
-from stripe_sandbox.cards import DECLINES, TEST_CARDS
+from stripe_sandbox.cards import DECLINED_CARD, DECLINES, TEST_CARDS
 from stripe_sandbox.forms import CardForm, OnboardingForm
 from stripe_sandbox.invoice_pdf import render_invoice_pdf
 from stripe_sandbox.models import OutboxEmail, SandboxObject
@@ -122,19 +122,30 @@ def _checkout_context(session: SandboxObject) -> dict:
     }
 
 
-def _finalized_invoice(invoice_id: str) -> tuple[dict, str]:
-    row = SandboxObject.objects.filter(id=invoice_id, object="invoice").first()
+def _finalized_invoice(invoice_id: str, *, lock: bool = False) -> tuple[SandboxObject, str]:
+    rows = SandboxObject.objects.select_for_update() if lock else SandboxObject.objects
+    row = rows.filter(id=invoice_id, object="invoice").first()
     if row is None or row.data["status"] == "draft":
         raise Http404("No such invoice")
     account = SandboxObject.objects.filter(id=row.account, object="account").first()
     name = (account.data["business_profile"]["name"] if account else None) or "Sandbox business"
-    return row.data, name
+    return row, name
 
 
-@require_http_methods(["GET"])
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def invoice_page(request: HttpRequest, invoice_id: str) -> HttpResponse:
-    """The hosted invoice page behind `hosted_invoice_url` (read-only)."""
-    invoice, business_name = _finalized_invoice(invoice_id)
+    """The hosted invoice page behind `hosted_invoice_url`: the invoice, and while it is open
+    (or uncollectible) a card form with "Pay"; 4242… pays, 4000 0000 0000 0002 is declined."""
+    with sandbox_operation():
+        row, business_name = _finalized_invoice(invoice_id, lock=request.method == "POST")
+        invoice = row.data
+        payable = invoice["status"] in ("open", "uncollectible")
+        form = CardForm(request.POST or None, initial={"email": invoice.get("customer_email")})
+        decline = None
+        if request.method == "POST" and payable and form.is_valid():
+            decline = _pay_invoice(row, form.cleaned_data)
+            payable = invoice["status"] != "paid"
     currency = invoice["currency"]
     lines = [
         {"description": line["description"], "amount": format_amount(line["amount"], currency)}
@@ -149,14 +160,42 @@ def invoice_page(request: HttpRequest, invoice_id: str) -> HttpResponse:
             "lines": lines,
             "total": format_amount(invoice["total"], currency),
             "amount_due": format_amount(invoice["amount_remaining"], currency),
+            "form": form if payable else None,
+            "decline": decline,
         },
     )
+
+
+def _pay_invoice(row: SandboxObject, card_form: dict) -> str | None:
+    """Pay the invoice with the card typed in; the decline message, or None when it paid."""
+    number = card_form["card_number"]
+    declined = DECLINES.get(number)
+    month, year = card_form["expiry"]
+    payment_method = billing.create_card_payment_method(
+        account=row.account,
+        customer=None,
+        card=TEST_CARDS.get(number) or DECLINED_CARD,
+        last4=number[-4:],
+        exp_month=month,
+        exp_year=year,
+        name=card_form["name"],
+        email=card_form["email"],
+    )
+    decline = (declined.code, declined.decline_code, declined.message) if declined else None
+    charge = invoicing.pay_by_card(row, payment_method, decline)
+    if declined is not None:
+        logger.info("sandbox invoice %s: card declined (%s)", row.id, declined.decline_code)
+        return declined.message
+    emails.receipt(row.data, charge.data)
+    logger.info("sandbox invoice %s paid by %s", row.id, charge.id)
+    return None
 
 
 @require_http_methods(["GET"])
 def invoice_pdf(request: HttpRequest, invoice_id: str) -> HttpResponse:
     """The PDF behind `invoice_pdf`."""
-    invoice, business_name = _finalized_invoice(invoice_id)
+    row, business_name = _finalized_invoice(invoice_id)
+    invoice = row.data
     response = HttpResponse(
         render_invoice_pdf(invoice, business_name), content_type="application/pdf"
     )

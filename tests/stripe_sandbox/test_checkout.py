@@ -154,13 +154,15 @@ def test_paying_emits_stripes_events_in_order(client, on_account, account, month
         "customer.subscription.created",
         "invoice.created",
         "invoice.finalized",
+        "charge.succeeded",
+        "payment_intent.succeeded",
         "invoice.paid",
         "invoice.payment_succeeded",
         "checkout.session.completed",
     ]
     assert all(event.data["account"] == account for event in events)
     listed = client.v1.events.list({"type": "invoice.paid"}, on_account)
-    assert [event.id for event in listed.data] == [events[4].stripe_id]
+    assert [event.id for event in listed.data] == [events[6].stripe_id]
 
 
 def test_a_declined_card_shows_the_message_and_creates_nothing(
@@ -326,7 +328,7 @@ def test_the_hosted_invoice_page_and_pdf_open(client, on_account, monthly_price,
     assert "$2,500.00" in page.content.decode()
     assert invoice.number in page.content.decode()
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-1.4")
+    assert pdf.content.startswith(b"%PDF-")
 
 
 def test_payment_mode_takes_a_one_off_payment(client, on_account, customer):
