@@ -244,7 +244,7 @@ def test_balance_transactions_list_by_created_100_a_page(client, on_account, cus
     invoice = send_project_invoice(client, on_account, customer, amount=5000, fee=25)
     submit(invoice.hosted_invoice_url, PAYING_CARD)
     paid = client.v1.invoices.retrieve(invoice.id, options=on_account)
-    start = paid.status_transitions.paid_at
+    start = paid.status_transitions.paid_at - 60
 
     listed = client.v1.balance_transactions.list(
         {"limit": 100, "created": {"gte": start, "lt": start + 86400}}, on_account
