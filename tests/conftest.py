@@ -8,6 +8,7 @@ missing is skipped locally and said so; under CI=true any skip fails the run.
 import os
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from agencies.models import Membership
@@ -30,6 +31,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped:
         reporter.write_line(f"CI=true: {skipped} skipped test(s) fail the run.", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit_counts_yet():
+    """Rate-limit counters live in the cache (in memory in tests): each test starts at zero."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
