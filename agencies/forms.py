@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from agency_billing.money import CURRENCY_CHOICES
 
@@ -42,3 +44,14 @@ class SignupForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class StaffLoginForm(AuthenticationForm):
+    """Django's login form, holding the email to the username's 150 characters. Django sets
+    that max_length after the field is made, so it only reaches the HTML: without the
+    validator a 5,000-character name goes on to authenticate() and the lockout records."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

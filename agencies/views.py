@@ -11,8 +11,10 @@ from agencies.forms import SignupForm
 from agencies.services import agency_onboarding_link, agency_signup
 from agencies.sync import agency_account_refresh
 from agency_billing.errors import BillingError
+from agency_billing.rate_limits import rate_limit
 
 
+@rate_limit("signup")
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST if request.method == "POST" else None)

@@ -3,6 +3,7 @@
 Every knob is listed, with a comment, in .env.example.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_ratelimit",
     "agency_billing",
     "agencies",
     "plans",
@@ -45,6 +48,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "agency_billing.urls"
@@ -100,6 +105,37 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Proxies in front of the app that append the client's address to X-Forwarded-For: 0 means
+# visitors connect to the app directly.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Login guessing (django-axes; agency_billing/rate_limits.py says how it works).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+STAFF_LOGIN_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+STAFF_LOGIN_LOCKOUT_MINUTES = env.int("STAFF_LOGIN_LOCKOUT_MINUTES", default=30)
+AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=STAFF_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, per IP
+AXES_USERNAME_CALLABLE = "agency_billing.rate_limits.login_username"
+AXES_CLIENT_IP_CALLABLE = "agency_billing.rate_limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "agency_billing.rate_limits.staff_login_locked"
+
+# Anonymous forms (django-ratelimit, `@rate_limit(group)`): POSTs per visitor address.
+RATE_LIMITS = {"signup": env("SIGNUP_RATE_LIMIT", default="10/h")}
+RATELIMIT_IP_META_KEY = "agency_billing.rate_limits.client_ip"
+# Rate-limit counters live in the cache. In memory by default, which counts per process:
+# right for make run and a single gunicorn worker; several web processes need Redis
+# (CACHE_URL, as docker compose sets).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit names only django-redis; Django's own Redis cache increments atomically.
+    "django_ratelimit.W001",
+]
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # one process, as said above
 
 # --- Stripe ------------------------------------------------------------------------------
 # sandbox: the offline Stripe in stripe_sandbox/; test or live: Stripe itself.
