@@ -41,7 +41,7 @@ def checkout_link_upsert_from_session(
     """Copy a session's status, completion and subscription onto its link, found by session
     id or by our link id (`client_reference_id` or `metadata.checkout_link_id`). Returns None
     when the session is not one of the agency's links."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the row lock needs a transaction, no savepoint
         link = _link_for_session(agency, data)
         if link is None:
             return None

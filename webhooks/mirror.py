@@ -52,8 +52,9 @@ def mirror_upsert(
     """Create or update the row matching `lookup` (its Stripe id) from `fields`, under a row
     lock, following the ordering rule above. Returns the row as it now stands; on a tie,
     whatever `read_back()` (which reads Stripe and upserts again) returns; None only when
-    `create` is False and there is no row."""
-    with transaction.atomic():
+    `create` is False and there is no row. Inside a caller's transaction (the webhook
+    worker's) no savepoint is taken: an error here rolls the whole transaction back."""
+    with transaction.atomic(savepoint=False):
         locked = queryset.select_for_update()
         if create:
             row, created = locked.get_or_create(
