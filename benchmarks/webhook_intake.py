@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -60,6 +61,7 @@ def main() -> int:
         database_url=args.database_url,
         redis_url=args.redis_url,
         DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
+        CELERY_DB_REUSE_MAX=str(args.db_reuse_max),
     )
     bench_env.django_start(environment)
     bench_env.tables_empty("webhooks_webhookevent", "agencies_agency")
@@ -102,9 +104,20 @@ def main() -> int:
             redis_url=args.redis_url,
         )
 
+        statements = statements_per_event() if args.process else {}
+        sessions_before = database_sessions()
+        if args.process:
+            # The realistic set-up: the worker drains the queue while the events arrive.
+            worker = process_start(worker_command(args, run_id), logs / "worker.log")
+            wait_worker_ready(logs / "worker.log", worker, timeout=60)
+        load_started = datetime.now(tz=UTC)
         intake = load_send(url, bodies, secret, args.concurrency, args.time_limit)
         stored = stored_events()
         queued = queued_tasks(args.redis_url)
+        processed = (
+            wait_processed(args, worker, load_started, logs / "worker.log") if worker else None
+        )
+        new_sessions = database_sessions() - sessions_before
         duplicates = load_send(
             url, bodies[: args.duplicates], secret, args.concurrency, args.time_limit
         )
@@ -112,18 +125,18 @@ def main() -> int:
         process_stop(gunicorn)
 
         report_header(args)
-        report_load("intake (new events)", intake)
+        report_load("intake (new events)" + (", worker running" if worker else ""), intake)
         print(f"  WebhookEvent rows stored      {stored}  (expected {args.events})")
-        print(f"  tasks queued in Redis         {queued}")
+        print(f"  tasks queued in Redis         {queued}  (when the load ended)")
         report_load("duplicate deliveries", duplicates)
         print(
             f"  WebhookEvent rows after       {stored_after}  (unchanged: {stored_after == stored})"
         )
 
         failed = stored != args.events or stored_after != stored or intake.errors
-        if args.process:
-            worker = process_start(worker_command(args, run_id), logs / "worker.log")
-            failed |= not report_processing(args, worker, first_created)
+        if processed is not None:
+            failed |= not report_processing(args, processed, first_created, new_sessions)
+            report_statements(statements)
     finally:
         process_stop(worker)
         process_stop(gunicorn)
@@ -151,7 +164,15 @@ def arguments() -> argparse.Namespace:
         default=60,
         help="DATABASE_CONN_MAX_AGE for gunicorn and the worker (the project's default is 60)",
     )
-    parser.add_argument("--process", action="store_true", help="then drain with a Celery worker")
+    parser.add_argument(
+        "--db-reuse-max",
+        type=int,
+        default=1000,
+        help="CELERY_DB_REUSE_MAX for the worker (0: a new connection per task, Celery's default)",
+    )
+    parser.add_argument(
+        "--process", action="store_true", help="run a Celery worker during the load"
+    )
     parser.add_argument("--pool", choices=["solo", "prefork"], default="solo")
     parser.add_argument(
         "--worker-concurrency", type=int, default=2, help="processes of the prefork pool"
@@ -266,6 +287,40 @@ def subscription_object(number: int, *, customer: int, created: int) -> dict:
     }
 
 
+def invoice_object(number: int, *, customer: int, created: int) -> dict:
+    return {
+        "id": f"in_bench{number:06d}",
+        "object": "invoice",
+        "customer": customer_stripe_id(customer),
+        "status": "paid",
+        "currency": "usd",
+        "number": f"BENCH-{number:06d}",
+        "total": 250000,
+        "amount_due": 250000,
+        "amount_paid": 250000,
+        "amount_remaining": 0,
+        "created": created,
+        "due_date": None,
+        "hosted_invoice_url": None,
+        "invoice_pdf": None,
+        "status_transitions": {"paid_at": created},
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {"subscription": subscription_stripe_id(number)},
+        },
+    }
+
+
+def payment_method_object(number: int, *, customer: int) -> dict:
+    return {
+        "id": f"pm_bench{number:06d}",
+        "object": "payment_method",
+        "type": "card",
+        "customer": customer_stripe_id(customer),
+        "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030},
+    }
+
+
 def subscription_stripe_id(number: int) -> str:
     return f"sub_bench{number:06d}"
 
@@ -367,11 +422,30 @@ def worker_command(args: argparse.Namespace, run_id: str) -> list[str]:
     ]
 
 
-def report_processing(
-    args: argparse.Namespace, worker: subprocess.Popen, first_created: int
-) -> bool:
-    """Wait (bounded) until every event is processed or ignored, then print the rates and
-    check that each Subscription row reflects its newest event. Returns whether all held."""
+@dataclass
+class Processing:
+    done: int
+    statuses: dict
+    seconds_from_load_start: float
+    seconds_first_to_last: float
+    task_seconds: list[float]
+
+
+def wait_worker_ready(log_path: Path, worker: subprocess.Popen, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise bench_env.BenchSetupError(f"the worker exited; see {log_path}")
+        if b" ready." in log_path.read_bytes():
+            return
+        time.sleep(0.2)
+    raise bench_env.BenchSetupError(f"the worker was not ready within {timeout} s")
+
+
+def wait_processed(
+    args: argparse.Namespace, worker: subprocess.Popen, load_started: datetime, log_path: Path
+) -> Processing:
+    """Wait (bounded) until every event is processed or ignored; gather the figures."""
     from django.db.models import Count, Max, Min
 
     from webhooks.models import WebhookEvent
@@ -387,28 +461,123 @@ def report_processing(
         elif time.monotonic() - last_progress > 30:
             break
         time.sleep(0.5)
-    wall = time.monotonic() - started
     statuses = dict(
         WebhookEvent.objects.values_list("status").annotate(n=Count("id")).order_by("status")
     )
     window = WebhookEvent.objects.aggregate(first=Min("processed_at"), last=Max("processed_at"))
-    processes = 1 if args.pool == "solo" else args.worker_concurrency
-    seconds = (
-        (window["last"] - window["first"]).total_seconds()
-        if window["first"] and window["last"]
-        else 0.0
+    first, last = window["first"], window["last"]
+    return Processing(
+        done=done,
+        statuses=statuses,
+        seconds_from_load_start=(last - load_started).total_seconds() if last else 0.0,
+        seconds_first_to_last=(last - first).total_seconds() if first and last else 0.0,
+        task_seconds=task_times(log_path),
     )
-    rate = (done - 1) / seconds if seconds > 0 else float("nan")
+
+
+def task_times(log_path: Path) -> list[float]:
+    """Each process_event task's run time, from the worker log ("succeeded in 0.0123s")."""
+    pattern = re.compile(rb"process_event\[[^]]+\] succeeded in ([0-9.]+)s")
+    return [float(match) for match in pattern.findall(log_path.read_bytes())]
+
+
+def database_sessions() -> int:
+    """Connections ever opened to the benchmark's database (PostgreSQL 14+)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def report_processing(
+    args: argparse.Namespace, processed: Processing, first_created: int, new_sessions: int
+) -> bool:
+    """Print the processing figures and check that each Subscription row reflects its
+    newest event. Returns whether all held."""
+    processes = 1 if args.pool == "solo" else args.worker_concurrency
+    end_to_end = args.events / processed.seconds_from_load_start
+    drain = (processed.done - 1) / processed.seconds_first_to_last
+    tasks = processed.task_seconds
+    mean_task_ms = 1000 * sum(tasks) / len(tasks) if tasks else float("nan")
     mirrored, expected, newest = subscriptions_check(args, first_created)
 
-    print(f"\nprocessing ({args.pool} pool, {processes} process(es))")
-    print(f"  events by status              {statuses}")
-    print(f"  events/s, all processes       {rate:8.1f}  (first to last processed_at)")
-    print(f"  events/s per worker process   {rate / processes:8.1f}")
-    print(f"  wall time incl. worker start  {wall:8.1f} s")
+    print(f"\nprocessing ({args.pool} pool, {processes} process(es), running during the load)")
+    print(f"  events by status              {processed.statuses}")
+    print(f"  processed events/s            {end_to_end:8.1f}  (load start to last processed)")
+    print(f"  processed events/s, draining  {drain:8.1f}  (first to last processed_at)")
+    print(f"  per worker process            {drain / processes:8.1f}")
+    print(f"  mean task time (worker log)   {mean_task_ms:8.2f} ms over {len(tasks)} tasks")
+    print(
+        f"  new DB connections per event  {new_sessions / args.events:8.3f}"
+        f"  ({new_sessions} for {args.events} events, web and worker)"
+    )
     print(f"  Subscription rows             {mirrored}  (expected {expected})")
     print(f"  rows at their newest event    {newest}  (expected {expected})")
-    return done >= args.events and mirrored == expected and newest == expected
+    return processed.done >= args.events and mirrored == expected and newest == expected
+
+
+def statements_per_event() -> dict[str, int]:
+    """SQL statements (BEGIN and COMMIT apart) to process one event of each mirrored type,
+    counted in this process on the worker's code path, for objects seen before (the steady
+    state) and for a first event that creates its mirror row. Leaves no row behind."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.models import PaymentMethod, Subscription
+    from invoices.models import Invoice
+    from webhooks.models import WebhookEvent
+    from webhooks.services import webhook_event_process
+
+    created = int(time.time()) - 10_000
+    samples = [
+        (
+            "customer.subscription.updated",
+            "first",
+            subscription_object(900_000, customer=0, created=created),
+        ),
+        (
+            "customer.subscription.updated",
+            "",
+            subscription_object(900_000, customer=0, created=created),
+        ),
+        ("invoice.paid", "first", invoice_object(900_000, customer=0, created=created)),
+        ("invoice.paid", "", invoice_object(900_000, customer=0, created=created)),
+        ("payment_method.updated", "first", payment_method_object(900_000, customer=0)),
+        ("payment_method.updated", "", payment_method_object(900_000, customer=0)),
+    ]
+    counts = {}
+    for number, (event_type, first, data) in enumerate(samples):
+        event = WebhookEvent.objects.create(
+            stripe_id=f"evt_bench_statements{number}",
+            type=event_type,
+            endpoint=WebhookEvent.Endpoint.CONNECT,
+            account=ACCOUNT,
+            stripe_created=datetime.fromtimestamp(created + number, tz=UTC),
+            payload={"data": {"object": data}},
+        )
+        with CaptureQueriesContext(connection) as queries:
+            webhook_event_process(event.pk)
+        event.refresh_from_db()
+        if event.status != "processed":
+            raise bench_env.BenchSetupError(f"{event_type}: {event.status} {event.last_error}")
+        statements = [
+            q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
+        ]
+        counts[f"{event_type} ({first} event of the object)" if first else event_type] = len(
+            statements
+        )
+    WebhookEvent.objects.filter(stripe_id__startswith="evt_bench_statements").delete()
+    Subscription.objects.filter(stripe_id=subscription_stripe_id(900_000)).delete()
+    Invoice.objects.filter(stripe_id="in_bench900000").delete()
+    PaymentMethod.objects.filter(stripe_id__in=["pm_bench900000"]).delete()
+    return counts
+
+
+def report_statements(counts: dict[str, int]) -> None:
+    print("\nSQL statements per processed event, BEGIN/COMMIT apart (in-process, same code)")
+    for name, count in counts.items():
+        print(f"  {name:52} {count}")
 
 
 def subscriptions_check(args: argparse.Namespace, first_created: int) -> tuple[int, int, int]:
@@ -431,7 +600,8 @@ def report_header(args: argparse.Namespace) -> None:
     print(
         f"webhook intake: {args.events} events, {args.concurrency} client threads, gunicorn "
         f"{args.gunicorn_workers} workers x {args.gunicorn_threads} threads, "
-        f"CONN_MAX_AGE={args.conn_max_age}, {os.cpu_count()} CPUs"
+        f"CONN_MAX_AGE={args.conn_max_age}, CELERY_DB_REUSE_MAX={args.db_reuse_max}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start"
     )
 
 
