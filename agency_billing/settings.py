@@ -183,6 +183,12 @@ CELERY_TASK_IGNORE_RESULT = True
 # Meanwhile agency_billing.celery closes it, as Django does between requests, once it is
 # older than DATABASE_CONN_MAX_AGE or after an error.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# PostgreSQL's synchronous_commit for the worker's connections. "off": a worker's commit
+# does not wait for the disk, so a PostgreSQL crash may lose the last fraction of a second of
+# processing outcomes; those events are still stored as pending and the sweeper processes
+# them again (upserts are idempotent and ordered). Intake always commits synchronously: a
+# 2xx means the event is on disk. "on" makes the worker wait for the disk too.
+DATABASE_WORKER_SYNCHRONOUS_COMMIT = env("DATABASE_WORKER_SYNCHRONOUS_COMMIT", default="off")
 
 LOGGING = {
     "version": 1,
