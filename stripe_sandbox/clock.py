@@ -1,7 +1,10 @@
 """The sandbox's clock. Everything the sandbox stamps (created, trial_end, expires_at) uses
-`now()`, so a later test clock can move time for the whole emulator at once."""
+`now()`, so a test clock (`lifecycle.advance_clock`) moves time for the whole emulator."""
 
 import time
+from datetime import UTC, datetime
+
+from django.db import transaction
 
 from stripe_sandbox.models import SandboxClock
 
@@ -11,3 +14,19 @@ def now() -> int:
     clock = SandboxClock.objects.order_by("pk").first()
     offset = clock.offset_seconds if clock else 0
     return int(time.time()) + offset
+
+
+def set_now(moment: int) -> None:
+    """Make `now()` answer `moment` (time only moves forward: an earlier moment is ignored)."""
+    with transaction.atomic():
+        clock = SandboxClock.objects.select_for_update().order_by("pk").first()
+        if clock is None:
+            clock = SandboxClock.objects.create(offset_seconds=0)
+        offset = moment - int(time.time())
+        if offset > clock.offset_seconds:
+            clock.offset_seconds = offset
+            clock.save(update_fields=["offset_seconds"])
+
+
+def format_time(moment: int) -> str:
+    return datetime.fromtimestamp(moment, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")

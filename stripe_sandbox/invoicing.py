@@ -302,6 +302,8 @@ def pay_by_card(
     data["attempted"] = True
     data["attempt_count"] += 1
     if decline is not None:
+        # The failed attempt stays on the invoice: its PaymentIntent holds the decline.
+        _add_payment(invoice, intent.data, paid=False)
         store.save(invoice)
         events.emit("invoice.payment_failed", data, account=invoice.account)
         return charge
@@ -319,23 +321,7 @@ def _mark_paid(invoice: SandboxObject, *, payment: dict[str, Any] | None) -> Non
     data = invoice.data
     now = clock.now()
     if payment is not None:
-        record = {
-            "id": new_id("inpay"),
-            "object": "invoice_payment",
-            "amount_paid": payment["amount"],
-            "amount_requested": payment["amount"],
-            "created": now,
-            "currency": payment["currency"],
-            "invoice": invoice.id,
-            "is_default": True,
-            "livemode": False,
-            "payment": {"payment_intent": payment["id"], "type": "payment_intent"},
-            "status": "paid",
-            "status_transitions": {"canceled_at": None, "paid_at": now},
-        }
-        data["payments"] = store.nested_list(
-            [*data["payments"]["data"], record], data["payments"]["url"]
-        )
+        _add_payment(invoice, payment, paid=True)
     data["status"] = "paid"
     data["amount_paid"] = data["amount_due"]
     data["amount_remaining"] = 0
@@ -343,6 +329,26 @@ def _mark_paid(invoice: SandboxObject, *, payment: dict[str, Any] | None) -> Non
     store.save(invoice)
     events.emit("invoice.paid", data, account=invoice.account)
     events.emit("invoice.payment_succeeded", data, account=invoice.account)
+
+
+def _add_payment(invoice: SandboxObject, payment: dict[str, Any], *, paid: bool) -> None:
+    now = clock.now()
+    record = {
+        "id": new_id("inpay"),
+        "object": "invoice_payment",
+        "amount_paid": payment["amount"] if paid else None,
+        "amount_requested": payment["amount"],
+        "created": now,
+        "currency": payment["currency"],
+        "invoice": invoice.id,
+        "is_default": True,
+        "livemode": False,
+        "payment": {"payment_intent": payment["id"], "type": "payment_intent"},
+        "status": "paid" if paid else "open",
+        "status_transitions": {"canceled_at": None, "paid_at": now if paid else None},
+    }
+    payments = invoice.data["payments"]
+    invoice.data["payments"] = store.nested_list([*payments["data"], record], payments["url"])
 
 
 def payment_intent_id(invoice: dict[str, Any]) -> str | None:

@@ -1,14 +1,17 @@
 """Invoices: create (one-off, with `application_fee_amount`), finalize, send, pay, void, mark
-uncollectible, read and list. Subscription invoices are made by `billing.py`."""
+uncollectible, read and list; preview a subscription's next invoice or a plan switch.
+Subscription invoices are made by `billing.py`."""
 
+import copy
 from typing import Any
 
 from django.db.models import Q
 
-from stripe_sandbox import events, invoicing, store
+from stripe_sandbox import billing, clock, events, invoicing, lifecycle, proration, store
 from stripe_sandbox.api.base import ApiRequest, exact_filters
 from stripe_sandbox.api.invoice_items import pending_items
 from stripe_sandbox.errors import ApiError
+from stripe_sandbox.ids import new_id
 from stripe_sandbox.models import SandboxObject
 
 
@@ -132,3 +135,77 @@ def list_invoices(request: ApiRequest) -> dict[str, Any]:
     return store.list_response(
         "invoice", account=request.account, url="/v1/invoices", params=params, filters=filters
     )
+
+
+def create_preview(request: ApiRequest) -> dict[str, Any]:
+    """The invoice a subscription change would make, without changing anything: the one
+    billed now when the change invoices at once (`always_invoice`, or a new interval that
+    restarts the cycle), else the next renewal with its pending and new prorations."""
+    params = request.params
+    if not params.get("subscription"):
+        raise ApiError(
+            "The sandbox previews subscription invoices only; pass `subscription`.",
+            param="subscription",
+            code="parameter_missing",
+        )
+    row = store.load("subscription", params["subscription"], account=request.account)
+    customer_id = params.get("customer") or row.data["customer"]
+    if customer_id != row.data["customer"]:
+        raise ApiError(
+            f"The subscription {row.id} does not belong to customer {customer_id}.",
+            param="customer",
+        )
+    customer = store.load("customer", customer_id, account=request.account, param="customer")
+    details = params.get("subscription_details") or {}
+    data = copy.deepcopy(row.data)
+    when = details.get("proration_date", clock.now())
+    change = proration.plan_change(
+        request.account,
+        data,
+        details.get("items") or [],
+        proration_behavior=details.get("proration_behavior", "create_prorations"),
+        proration_date=when,
+    )
+    change.apply(data)
+    invoice_id = new_id("upcoming_in")
+    pending = [
+        item.data for item in billing.pending_invoice_items(request.account, customer_id, row.id)
+    ]
+    if change.invoice_now or change.restarts_cycle:
+        items, reason = change.proration_items, "subscription_update"
+        with_items = change.restarts_cycle
+        if change.restarts_cycle:
+            items = pending + items
+    else:
+        items, reason, with_items = pending + change.proration_items, "subscription_cycle", True
+        if data["status"] == "trialing" and data["trial_end"]:
+            lifecycle.start_period(data, data["trial_end"])
+        else:
+            lifecycle.start_period(
+                data, max(item["current_period_end"] for item in data["items"]["data"])
+            )
+    lines = billing.subscription_lines(
+        invoice_id, data, trialing=False, invoice_items=items, with_items=with_items
+    )
+    for line in lines:
+        line["id"] = new_id("il_tmp")
+    starts = min(item["current_period_start"] for item in data["items"]["data"])
+    preview = billing.preview_invoice(
+        account=request.account,
+        subscription=data,
+        customer=customer,
+        lines=lines,
+        invoice_id=invoice_id,
+        billing_reason=reason,
+    )
+    preview["period_start"] = preview["period_end"] = starts
+    preview["next_payment_attempt"] = (
+        starts if with_items and reason != "subscription_update" else clock.now()
+    )
+    preview["parent"]["subscription_details"]["subscription_proration_date"] = when
+    return request.expanded(preview)
+
+
+def retrieve_tax_rate(request: ApiRequest, id: str) -> dict[str, Any]:
+    """A tax rate the sandbox's automatic tax made (stripe_sandbox.tax)."""
+    return request.expanded(store.load("tax_rate", id, account=request.account).data)

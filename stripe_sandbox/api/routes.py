@@ -24,6 +24,7 @@ from stripe.params import (
     EventListParams,
     EventRetrieveParams,
     InvoiceCreateParams,
+    InvoiceCreatePreviewParams,
     InvoiceFinalizeInvoiceParams,
     InvoiceItemCreateParams,
     InvoiceItemListParams,
@@ -50,9 +51,12 @@ from stripe.params import (
     RefundRetrieveParams,
     SetupIntentRetrieveParams,
     SubscriptionCancelParams,
+    SubscriptionCreateParams,
     SubscriptionListParams,
+    SubscriptionResumeParams,
     SubscriptionRetrieveParams,
     SubscriptionUpdateParams,
+    TaxRateRetrieveParams,
 )
 from stripe.params.checkout import (
     SessionCreateParams,
@@ -113,7 +117,14 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
         checkout.list_line_items,
         SessionLineItemListParams,
     ),
+    ("post", "/v1/subscriptions", subscriptions.create_subscription, SubscriptionCreateParams),
     ("get", "/v1/subscriptions", subscriptions.list_subscriptions, SubscriptionListParams),
+    (
+        "post",
+        f"/v1/subscriptions/{_ID}/resume",
+        subscriptions.resume_subscription,
+        SubscriptionResumeParams,
+    ),
     (
         "get",
         f"/v1/subscriptions/{_ID}",
@@ -134,6 +145,12 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
     ),
     ("post", "/v1/invoices", invoices.create_invoice, InvoiceCreateParams),
     ("get", "/v1/invoices", invoices.list_invoices, InvoiceListParams),
+    (
+        "post",
+        "/v1/invoices/create_preview",
+        invoices.create_preview,
+        InvoiceCreatePreviewParams,
+    ),
     ("get", f"/v1/invoices/{_ID}", invoices.retrieve_invoice, InvoiceRetrieveParams),
     (
         "post",
@@ -196,6 +213,7 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
         payment_methods.retrieve_setup_intent,
         SetupIntentRetrieveParams,
     ),
+    ("get", f"/v1/tax_rates/{_ID}", invoices.retrieve_tax_rate, TaxRateRetrieveParams),
     ("get", "/v1/events", events.list_events, EventListParams),
     ("get", f"/v1/events/{_ID}", events.retrieve_event, EventRetrieveParams),
 ]

@@ -4,11 +4,15 @@ bank would, so the product's reaction can be seen without waiting for it to happ
 Scenarios (one subcommand each):
   dispute <invoice>                 the cardholder disputes the charge that paid the invoice
   dispute <invoice> --close won|lost   the bank decides the open dispute
+  card-declines <cus_…> [--times N] the customer's card declines its next N charges (1)
+  card-expires <cus_…>              the customer's card expired last month
+  retries-end <acct_…> --status canceled|unpaid|past_due
+                                    what a subscription becomes when every retry failed
 """
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stripe_sandbox import invoicing, payments
+from stripe_sandbox import invoicing, lifecycle, payments, scenarios
 from stripe_sandbox.errors import ApiError
 from stripe_sandbox.models import SandboxObject
 from stripe_sandbox.operation import sandbox_operation
@@ -27,8 +31,21 @@ class Command(BaseCommand):
             "--close", choices=["won", "lost"], help="Close the invoice's open dispute."
         )
 
+        declines = scenarios.add_parser(
+            "card-declines", help="The customer's card declines its next charge(s)."
+        )
+        declines.add_argument("customer", help="The Stripe customer id (cus_…).")
+        declines.add_argument("--times", type=int, default=1)
+        expires = scenarios.add_parser("card-expires", help="The customer's card has expired.")
+        expires.add_argument("customer", help="The Stripe customer id (cus_…).")
+        retries = scenarios.add_parser(
+            "retries-end", help="What subscriptions become once every payment retry failed."
+        )
+        retries.add_argument("account", help="The connected account id (acct_…).")
+        retries.add_argument("--status", choices=lifecycle.AFTER_FAILED_RETRIES, required=True)
+
     def handle(self, *args, **options) -> None:
-        handler = getattr(self, f"_{options['scenario']}")
+        handler = getattr(self, f"_{options['scenario'].replace('-', '_')}")
         try:
             with sandbox_operation():
                 message = handler(options)
@@ -56,6 +73,15 @@ class Command(BaseCommand):
             account=invoice.account, dispute=dispute, won=options["close"] == "won"
         )
         return f"Dispute {dispute.id} closed: {options['close']}."
+
+    def _card_declines(self, options: dict) -> str:
+        return scenarios.card_declines(options["customer"], times=options["times"])
+
+    def _card_expires(self, options: dict) -> str:
+        return scenarios.card_expires(options["customer"])
+
+    def _retries_end(self, options: dict) -> str:
+        return scenarios.retries_end(options["account"], status=options["status"])
 
 
 def _find_invoice(reference: str) -> SandboxObject:
