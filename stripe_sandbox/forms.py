@@ -51,3 +51,9 @@ class CardForm(forms.Form):
         if not re.fullmatch(r"\d{3,4}", cvc):
             raise forms.ValidationError("Your card's security code is incomplete.")
         return cvc
+
+
+class PortalCardForm(CardForm):
+    """The Billing Portal's card form: the portal knows the customer's email already."""
+
+    email = None  # type: ignore[assignment]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from stripe_sandbox import views
+from stripe_sandbox import portal_views, views
 
 app_name = "stripe_sandbox"
 
@@ -14,4 +14,15 @@ urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/", views.outbox_email, name="outbox_email"),
     path("outbox/<int:pk>/html/", views.outbox_email_html, name="outbox_email_html"),
+    path("billing_portal/<str:session_id>/", portal_views.portal_home, name="billing_portal"),
+    path(
+        "billing_portal/<str:session_id>/card/",
+        portal_views.portal_card,
+        name="billing_portal_card",
+    ),
+    path(
+        "billing_portal/<str:session_id>/subscriptions/<str:subscription_id>/cancel/",
+        portal_views.portal_cancel,
+        name="billing_portal_cancel",
+    ),
 ]

@@ -58,6 +58,13 @@ from stripe.params import (
     SubscriptionUpdateParams,
     TaxRateRetrieveParams,
 )
+from stripe.params.billing_portal import (
+    ConfigurationCreateParams,
+    ConfigurationListParams,
+    ConfigurationRetrieveParams,
+    ConfigurationUpdateParams,
+)
+from stripe.params.billing_portal import SessionCreateParams as PortalSessionCreateParams
 from stripe.params.checkout import (
     SessionCreateParams,
     SessionExpireParams,
@@ -68,6 +75,7 @@ from stripe.params.checkout import (
 
 from stripe_sandbox.api import (
     accounts,
+    billing_portal,
     charges,
     checkout,
     customers,
@@ -214,6 +222,36 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
         SetupIntentRetrieveParams,
     ),
     ("get", f"/v1/tax_rates/{_ID}", invoices.retrieve_tax_rate, TaxRateRetrieveParams),
+    (
+        "post",
+        "/v1/billing_portal/configurations",
+        billing_portal.create_configuration,
+        ConfigurationCreateParams,
+    ),
+    (
+        "get",
+        "/v1/billing_portal/configurations",
+        billing_portal.list_configurations,
+        ConfigurationListParams,
+    ),
+    (
+        "get",
+        f"/v1/billing_portal/configurations/{_ID}",
+        billing_portal.retrieve_configuration,
+        ConfigurationRetrieveParams,
+    ),
+    (
+        "post",
+        f"/v1/billing_portal/configurations/{_ID}",
+        billing_portal.update_configuration,
+        ConfigurationUpdateParams,
+    ),
+    (
+        "post",
+        "/v1/billing_portal/sessions",
+        billing_portal.create_session,
+        PortalSessionCreateParams,
+    ),
     ("get", "/v1/events", events.list_events, EventListParams),
     ("get", f"/v1/events/{_ID}", events.retrieve_event, EventRetrieveParams),
 ]
