@@ -31,7 +31,7 @@ test: $(VENV)/.installed .env
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy agency_billing agencies plans customers checkout invoices stripe_sandbox webhooks
+	$(VENV)/bin/mypy agency_billing agencies plans customers checkout invoices portal stripe_sandbox webhooks
 
 # A worker against Redis, for docker-free development with CELERY_TASK_ALWAYS_EAGER=false.
 worker: $(VENV)/.installed .env

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "customers",
     "checkout",
     "invoices",
+    "portal",
     "webhooks",
     "stripe_sandbox",
 ]
@@ -136,6 +137,11 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # one process, as said above
+
+# --- Client portal -----------------------------------------------------------------------
+# Days a portal login lasts; login codes a single IP may request per 15 minutes.
+PORTAL_SESSION_DAYS = env.int("PORTAL_SESSION_DAYS", default=14)
+PORTAL_LOGIN_CODES_PER_IP = env.int("PORTAL_LOGIN_CODES_PER_IP", default=20)
 
 # --- Stripe ------------------------------------------------------------------------------
 # sandbox: the offline Stripe in stripe_sandbox/; test or live: Stripe itself.

@@ -11,6 +11,7 @@ urlpatterns = [
     path("checkout/", include("checkout.urls")),
     path("plans/", include("plans.urls")),
     path("customers/", include("customers.urls")),
+    path("portal/", include("portal.urls")),
     path("", include("agencies.urls")),
 ]
 

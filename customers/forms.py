@@ -1,6 +1,7 @@
 from django import forms
 
 from agencies.models import Agency
+from customers.models import Contact
 from plans.models import Plan
 
 
@@ -35,3 +36,18 @@ class CustomerForm(forms.Form):
         if self.agency.customers.filter(email__iexact=email).exists():
             raise forms.ValidationError("A customer with this email already exists in your agency.")
         return email
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label="Contact name", max_length=200, required=False)
+    email = forms.EmailField(
+        label="Contact email",
+        max_length=254,
+        error_messages={"invalid": "Enter a valid email address, like name@example.com."},
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Contact.Role.choices,
+        initial=Contact.Role.BILLING,
+        help_text="Billing contacts can pay and change cards; viewers can only look.",
+    )

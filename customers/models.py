@@ -135,3 +135,37 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+
+class Contact(models.Model):
+    """A person at the client who may log in to the portal. `billing` contacts receive
+    invoices and pay links, pay and manage cards; `viewer` contacts only look. One email may
+    be a contact of several customers, even of several agencies."""
+
+    class Role(models.TextChoices):
+        BILLING = "billing", "Billing"
+        VIEWER = "viewer", "Viewer"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.BILLING)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "customer", Lower("email"), name="one_contact_per_email_per_customer"
+            )
+        ]
+        # The portal login finds every contact of an email, across agencies.
+        indexes = [models.Index(Lower("email"), name="contact_email_lower")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.role} of {self.customer_id})"
+
+    @property
+    def can_pay(self) -> bool:
+        return self.role == self.Role.BILLING

@@ -2,11 +2,12 @@
 dashboard), always through the member's agency."""
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency
-from customers.models import Customer, Subscription
+from customers.models import Contact, Customer, Subscription
 
 # A subscription in one of these states is still the customer's: it charges, or will again.
 LIVE_SUBSCRIPTION_STATUSES = [
@@ -52,3 +53,19 @@ def customer_activity(customer: Customer, *, limit: int = ACTIVITY_SHOWN) -> dic
     """The Activity section: the customer's latest lines, newest first, with who did each
     (one query)."""
     return {"activity": list(customer.activities.select_related("actor")[:limit])}
+
+
+def contacts_for_email(email: str) -> QuerySet[Contact]:
+    """Every contact with this (lower-cased) email, across customers and agencies."""
+    return (
+        Contact.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email)
+        .select_related("customer__agency")
+        .defer("customer__agency__logo")
+        .order_by("customer__agency__name", "customer__name", "pk")
+    )
+
+
+def contacts_section(customer: Customer) -> dict:
+    """What the Contacts section of Manage Customer shows."""
+    return {"contacts": list(customer.contacts.all())}

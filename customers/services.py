@@ -1,16 +1,25 @@
 """Customers: our record of an agency's client, and its Stripe Customer."""
 
+import logging
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Agency
+from agency_billing.emails import send_email
 from agency_billing.errors import BillingError
 from agency_billing.stripe_client import (
     account_options,
     stripe_client,
     stripe_errors_as_billing_errors,
 )
-from customers.models import Customer
+from customers.models import Contact, Customer
 from plans.models import Plan
+
+logger = logging.getLogger(__name__)
 
 
 def customer_create(
@@ -22,13 +31,15 @@ def customer_create(
     plan: Plan | None = None,
     email_login_credentials: bool = False,
 ) -> Customer:
-    """Create the customer in our database. The Stripe Customer is made the first time we
-    bill them, so adding a customer works before Stripe is connected."""
+    """Create the customer in our database, with its email as the first billing contact;
+    with `email_login_credentials` that contact is emailed a portal invitation. The Stripe
+    Customer is made the first time we bill them, so adding a customer works before Stripe
+    is connected."""
     if plan is not None and plan.agency_id != agency.pk:
         raise BillingError("Choose one of your own plans.", field="plan")
     try:
         with transaction.atomic():
-            return Customer.objects.create(
+            customer = Customer.objects.create(
                 agency=agency,
                 name=name,
                 email=email,
@@ -36,6 +47,13 @@ def customer_create(
                 plan=plan,
                 email_login_credentials=email_login_credentials,
             )
+            # The customer's own email is its first billing contact.
+            contact = Contact.objects.create(
+                customer=customer, name=name, email=email, role=Contact.Role.BILLING
+            )
+            if email_login_credentials:
+                contact_invite_send(contact=contact)
+            return customer
     except IntegrityError:
         raise BillingError(
             "A customer with this email already exists in your agency.", field="email"
@@ -65,3 +83,55 @@ def customer_ensure_stripe(customer: Customer) -> str:
     Customer.objects.filter(pk=customer.pk).update(stripe_customer_id=stripe_customer.id)
     customer.stripe_customer_id = stripe_customer.id
     return stripe_customer.id
+
+
+_DUPLICATE_CONTACT = "This email is already a contact of this customer."
+
+
+def contact_create(*, customer: Customer, name: str, email: str, role: str) -> Contact:
+    """Add a contact to the customer; one email at most once per customer."""
+    try:
+        with transaction.atomic():
+            return Contact.objects.create(
+                customer=customer, name=name, email=email.strip(), role=role
+            )
+    except IntegrityError:
+        raise BillingError(_DUPLICATE_CONTACT, field="email") from None
+
+
+def contact_update(*, contact: Contact, name: str, email: str, role: str) -> Contact:
+    """Change a contact's name, email or role. A changed email ends the contact's portal
+    sessions at their next request (they are bound to the email they logged in with)."""
+    contact.name, contact.email, contact.role = name, email.strip(), role
+    try:
+        with transaction.atomic():
+            contact.save(update_fields=["name", "email", "role"])
+    except IntegrityError:
+        raise BillingError(_DUPLICATE_CONTACT, field="email") from None
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact; their portal sessions end with it."""
+    contact.delete()
+
+
+def contact_invite_send(*, contact: Contact) -> None:
+    """Email the contact an invitation to the client portal, its login link prefilled with
+    their email (sent once the surrounding transaction commits)."""
+    customer = contact.customer
+    agency = customer.agency
+    login_url = settings.SITE_URL + reverse("portal_login")
+    send_email(
+        to=contact.email,
+        template="portal_invite",
+        context={
+            "contact": contact,
+            "customer": customer,
+            "login_url": f"{login_url}?{urlencode({'email': contact.email})}",
+        },
+        agency=agency,
+    )
+    contact.invited_at = timezone.now()
+    Contact.objects.filter(pk=contact.pk).update(invited_at=contact.invited_at)
+    logger.info("portal invitation sent to contact %s of customer %s", contact.pk, customer.pk)

@@ -1,10 +1,26 @@
 from django.urls import path
 
-from customers import views
+from customers import contact_views, views
 
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("new/", views.customer_new, name="customer_create"),
     path("<int:customer_id>/", views.customer_manage, name="customer_manage"),
     path("<int:customer_id>/sync/", views.customer_sync, name="customer_sync"),
+    path("<int:customer_id>/contacts/new/", contact_views.contact_add, name="contact_add"),
+    path(
+        "<int:customer_id>/contacts/<int:contact_id>/",
+        contact_views.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "<int:customer_id>/contacts/<int:contact_id>/remove/",
+        contact_views.contact_remove,
+        name="contact_remove",
+    ),
+    path(
+        "<int:customer_id>/contacts/<int:contact_id>/invite/",
+        contact_views.contact_invite,
+        name="contact_invite",
+    ),
 ]

@@ -54,6 +54,7 @@ def customer_manage(request: HttpRequest, customer_id: int) -> HttpResponse:
             **selectors.stripe_information(customer),
             **checkout_selectors.checkout_sessions(customer),
             **selectors.customer_activity(customer),
+            **selectors.contacts_section(customer),
         },
     )
 

@@ -5,7 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from agencies.models import Agency, Membership
-from customers.models import Customer
+from customers.models import Contact, Customer
 from plans.models import Plan, Price
 
 
@@ -66,3 +66,13 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     name = factory.Sequence(lambda n: f"Client {n}")
     email = factory.Sequence(lambda n: f"client{n}@example.com")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    email = factory.Sequence(lambda n: f"contact{n}@client.example")
+    role = Contact.Role.BILLING
