@@ -6,7 +6,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from agencies.models import Membership
 
@@ -24,7 +25,8 @@ def member_required(view: View) -> View:
                 user=request.user
             )
         except Membership.DoesNotExist:
-            raise Http404("No agency") from None
+            # The platform operator (createsuperuser) or someone removed from their agency.
+            return render(request, "agencies/no_agency.html", status=403)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+from django.utils.html import format_html
 
 from agency_billing.money import CURRENCY_CHOICES
 
@@ -28,7 +30,10 @@ class SignupForm(forms.Form):
         email = self.cleaned_data["email"].lower()
         if get_user_model().objects.filter(username__iexact=email).exists():
             raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
+                format_html(
+                    'An account with this email already exists. <a href="{}">Log in</a> instead.',
+                    reverse("login"),
+                )
             )
         return email
 

@@ -14,7 +14,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("billing/connect/", views.stripe_connect, name="stripe_connect"),
     path("billing/connect/start/", views.stripe_connect_start, name="stripe_connect_start"),
     path("billing/connect/return/", views.stripe_connect_return, name="stripe_connect_return"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +27,15 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/signup.html", {"form": form})
 
 
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, then a message on the log-in page so the person knows it worked."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
 @member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
@@ -33,10 +43,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         customers=Count("id"),
         subscribed=Count("id", filter=Q(subscriptions__status__in=["active", "trialing"])),
     )
+    plan_count = agency.plans.filter(archived_at=None).count()
+    checklist = [
+        ("Connect Stripe", agency.charges_enabled, "stripe_connect"),
+        ("Create a plan", plan_count > 0, "plan_new"),
+        ("Add a customer", counts["customers"] > 0, "customer_create"),
+        ("Send a checkout link", agency.checkout_links.exists(), "customer_list"),
+    ]
     return render(
         request,
         "agencies/dashboard.html",
-        {"counts": counts, "plan_count": agency.plans.filter(archived_at=None).count()},
+        {
+            "counts": counts,
+            "plan_count": plan_count,
+            "checklist": checklist,
+            "setup_done": all(done for _, done, _ in checklist),
+        },
     )
 
 

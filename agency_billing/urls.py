@@ -15,5 +15,8 @@ urlpatterns = [
     path("", include("agencies.urls")),
 ]
 
+handler404 = "agency_billing.views.page_not_found"
+handler403 = "agency_billing.views.permission_denied"
+
 if settings.STRIPE_MODE == "sandbox":
     urlpatterns.append(path("sandbox/", include("stripe_sandbox.urls")))

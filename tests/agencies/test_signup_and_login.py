@@ -69,9 +69,3 @@ def test_staff_pages_ask_an_anonymous_visitor_to_log_in(client, db):
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login")), name
-
-
-def test_a_person_without_an_agency_gets_404(client, user_without_agency):
-    client.force_login(user_without_agency)
-
-    assert client.get(reverse("dashboard")).status_code == 404

@@ -24,7 +24,7 @@ def test_an_agency_signs_up_connects_stripe_sells_a_plan_and_gets_paid_by_link(b
     expect(staff.get_by_role("heading", name="Brightside Marketing")).to_be_visible()
 
     # billing is locked until Stripe is connected
-    staff.get_by_role("link", name="Custom Plans").click()
+    staff.get_by_role("navigation").get_by_role("link", name="Custom Plans").click()
     expect(staff.get_by_text("Connect Stripe to start billing.")).to_be_visible()
 
     # 2. connect Stripe through the hosted onboarding page
@@ -35,7 +35,7 @@ def test_an_agency_signs_up_connects_stripe_sells_a_plan_and_gets_paid_by_link(b
     expect(staff.get_by_text("Charges enabled")).to_be_visible()
 
     # 3. a custom plan with a monthly and a yearly price and a trial
-    staff.get_by_role("link", name="Custom Plans").click()
+    staff.get_by_role("navigation").get_by_role("link", name="Custom Plans").click()
     staff.get_by_role("link", name="New plan").click()
     staff.get_by_label("Plan name").fill("Automation retainer")
     staff.get_by_label("Monthly price (USD)").fill("2500.00")
