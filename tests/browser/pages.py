@@ -1,0 +1,107 @@
+"""The pages the accessibility and phone-width tests open (tests/browser/test_accessibility.py).
+
+Add your page here: a `Page` with a name, a function of the `Scenario` that returns its path,
+who opens it, and optionally what to do on it first (submit an empty form to show errors).
+Staff pages get the 390 px no-sideways-scroll check too.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from django.urls import reverse
+
+from agencies.models import Agency, Membership
+from checkout.models import CheckoutLink
+from customers.models import Customer
+from plans.models import Plan
+
+
+@dataclass
+class Scenario:
+    """A connected agency with a plan (one very long word in its name), a customer on it with
+    an open checkout link, and a second agency half way through Stripe onboarding."""
+
+    owner: Membership
+    agency: Agency
+    plan: Plan
+    customer: Customer
+    link: CheckoutLink
+    onboarding_url: str
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    name: str
+    path: Callable[[Scenario], str]
+    who: str = "owner"  # "owner" (signed in staff) or "visitor"
+    prepare: Callable | None = None  # called with the Playwright page once it loaded
+    staff: bool = True
+
+
+def submit_empty(button: str) -> Callable:
+    def prepare(page) -> None:
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return prepare
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+STAFF_PAGES = [
+    Page("dashboard", lambda s: reverse("dashboard")),
+    Page("customer list", lambda s: reverse("customer_list")),
+    Page("add customer", lambda s: reverse("customer_create")),
+    Page(
+        "add customer, errors",
+        lambda s: reverse("customer_create"),
+        prepare=submit_empty("Create Customer"),
+    ),
+    Page("manage customer", lambda s: reverse("customer_manage", args=[s.customer.pk])),
+    Page("plan list", lambda s: reverse("plan_list")),
+    Page("new plan", lambda s: reverse("plan_new")),
+    Page("new plan, errors", lambda s: reverse("plan_new"), prepare=submit_empty("Create plan")),
+    Page("stripe account", lambda s: reverse("stripe_connect")),
+    Page("not found, signed in", lambda s: "/customers/999999/"),
+]
+
+PUBLIC_PAGES = [
+    Page("log in", lambda s: reverse("login"), who="visitor", staff=False),
+    Page(
+        "log in, error",
+        lambda s: reverse("login"),
+        who="visitor",
+        staff=False,
+        prepare=submit_empty("Log in"),
+    ),
+    Page("sign up", lambda s: reverse("signup"), who="visitor", staff=False),
+    Page(
+        "sign up, errors",
+        lambda s: reverse("signup"),
+        who="visitor",
+        staff=False,
+        prepare=submit_empty("Create agency"),
+    ),
+    Page("not found", lambda s: "/no-such-page/", who="visitor", staff=False),
+]
+
+SANDBOX_PAGES = [
+    Page("sandbox checkout", lambda s: path_of(s.link.url), who="visitor", staff=False),
+    Page(
+        "sandbox checkout, errors",
+        lambda s: path_of(s.link.url),
+        who="visitor",
+        staff=False,
+        prepare=submit_empty("Start trial"),
+    ),
+    Page("sandbox onboarding", lambda s: path_of(s.onboarding_url), who="visitor", staff=False),
+]
+
+# The client portal's pages go here once they exist.
+PORTAL_PAGES: list[Page] = []
+
+ALL_PAGES = STAFF_PAGES + PUBLIC_PAGES + SANDBOX_PAGES + PORTAL_PAGES
