@@ -4,7 +4,7 @@ relation: invoices sits beside portal, not below it."""
 
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 
 from customers.models import Customer, PaymentMethod, Subscription
@@ -28,18 +28,25 @@ def live_subscriptions(customer: Customer) -> list[Subscription]:
     )
 
 
-def outstanding_invoices(customer: Customer) -> list:
-    return list(customer_invoices(customer).filter(status=OPEN))
+OUTSTANDING_SHOWN = 10
 
 
-def amounts_due(invoices: list) -> list[AmountDue]:
-    """The total still due, per currency."""
-    totals: dict[str, AmountDue] = {}
-    for invoice in invoices:
-        due = totals.setdefault(invoice.currency, AmountDue(invoice.currency, 0, 0))
-        due.amount += invoice.amount_remaining
-        due.count += 1
-    return list(totals.values())
+def outstanding(customer: Customer) -> dict:
+    """The overview's outstanding invoices: the oldest-due few, and the total still due per
+    currency over all of them (two queries, however many there are)."""
+    open_invoices = customer_invoices(customer).filter(status=OPEN)
+    totals = (
+        open_invoices.order_by()
+        .values("currency")
+        .annotate(amount=Sum("amount_remaining"), count=Count("pk"))
+        .order_by("currency")
+    )
+    amounts = [AmountDue(row["currency"], row["amount"], row["count"]) for row in totals]
+    return {
+        "outstanding": list(open_invoices.order_by("due_date", "pk")[:OUTSTANDING_SHOWN]),
+        "amounts_due": amounts,
+        "outstanding_count": sum(due.count for due in amounts),
+    }
 
 
 def customer_invoices(customer: Customer) -> QuerySet:

@@ -135,16 +135,14 @@ def _portal_context(request: HttpRequest, **extra) -> dict:
 def portal_billing(request: HttpRequest) -> HttpResponse:
     """Overview: active subscriptions, outstanding invoices and the total due."""
     customer = request.contact.customer  # type: ignore[attr-defined]
-    outstanding = selectors.outstanding_invoices(customer)
     return render(
         request,
         "portal/billing.html",
         _portal_context(
             request,
             subscriptions=selectors.live_subscriptions(customer),
-            outstanding=outstanding,
-            amounts_due=selectors.amounts_due(outstanding),
             section="overview",
+            **selectors.outstanding(customer),
         ),
     )
 

@@ -318,3 +318,16 @@ def test_portal_pages_cost_the_same_with_1_or_60_invoices(client_of, subscribed)
         add_invoice(customer, due_in_days=n - 30)
 
     assert [queries_for(client_of, url) for url in urls] == one
+
+
+def test_the_overview_lists_the_first_ten_unpaid_invoices_and_totals_them_all(
+    client_of, subscribed
+):
+    for n in range(12):
+        add_invoice(subscribed.customer, total=10000, number=f"DUE-{n:02d}", due_in_days=n)
+
+    page = client_of.get(reverse("portal_billing")).content.decode()
+
+    assert "Total due: <strong>1,200.00 USD</strong>" in page
+    assert "DUE-00" in page and "DUE-09" in page and "DUE-10" not in page
+    assert "See all 12 unpaid invoices" in page
