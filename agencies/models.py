@@ -4,6 +4,13 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from agency_billing.errors import (
+    AgencySuspendedCannotBillError,
+    BillingError,
+    StripeDisconnectedError,
+    StripeNotConnectedError,
+    StripeOnboardingIncompleteError,
+)
 from agency_billing.money import CURRENCY_CHOICES
 
 
@@ -24,6 +31,9 @@ class Agency(models.Model):
     disabled_reason = models.CharField(max_length=255, blank=True)
     # created time of the Stripe event (or read) the account fields reflect
     stripe_synced_at = models.DateTimeField(null=True, blank=True)
+    # The owner disconnected Stripe: no new billing until they reconnect. The account id is
+    # kept, so nothing in Stripe changes and reconnecting finds the same account.
+    stripe_disconnected_at = models.DateTimeField(null=True, blank=True)
 
     # Settings the owner changes on the Settings page.
     time_zone = models.CharField(max_length=64, default="UTC")  # an IANA name
@@ -78,8 +88,31 @@ class Agency(models.Model):
         return self.fee_percent
 
     @property
+    def billing_blocked_error(self) -> BillingError | None:
+        """Why the agency cannot start new billing now (one reason, the first that applies),
+        or None when it can."""
+        if self.suspended:
+            return AgencySuspendedCannotBillError()
+        if self.stripe_disconnected_at is not None:
+            return StripeDisconnectedError()
+        if not self.stripe_account_id:
+            return StripeNotConnectedError()
+        if not self.charges_enabled:
+            return StripeOnboardingIncompleteError()
+        return None
+
+    @property
+    def billing_blocked_message(self) -> str:
+        error = self.billing_blocked_error
+        return error.message if error else ""
+
+    @property
+    def is_stripe_connected(self) -> bool:
+        return bool(self.stripe_account_id) and self.stripe_disconnected_at is None
+
+    @property
     def can_bill(self) -> bool:
-        return bool(self.stripe_account_id) and self.charges_enabled and not self.suspended
+        return self.billing_blocked_error is None
 
 
 class Membership(models.Model):

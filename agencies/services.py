@@ -4,8 +4,10 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency, Membership
+from agencies.sync import agency_account_refresh
 from agency_billing.stripe_client import stripe_client, stripe_errors_as_billing_errors
 
 
@@ -15,6 +17,24 @@ def agency_signup(*, agency_name: str, email: str, password: str, currency: str)
     user = get_user_model().objects.create_user(username=email, email=email, password=password)
     agency = Agency.objects.create(name=agency_name, currency=currency)
     return Membership.objects.create(user=user, agency=agency, role=Membership.Role.OWNER)
+
+
+def agency_stripe_disconnect(*, agency: Agency) -> None:
+    """Disconnect Stripe: new billing stops (links, plans, invoices); nothing in Stripe changes,
+    so existing subscriptions keep charging into the agency's account and their webhooks keep
+    the mirror current. The account id is kept for reconnecting."""
+    Agency.objects.filter(pk=agency.pk, stripe_disconnected_at=None).update(
+        stripe_disconnected_at=timezone.now()
+    )
+    agency.refresh_from_db(fields=["stripe_disconnected_at"])
+
+
+def agency_stripe_reconnect(*, agency: Agency) -> Agency:
+    """Undo a disconnect and read the account back, so billing resumes if Stripe still has
+    charges enabled. Raises BillingError if Stripe cannot be read."""
+    Agency.objects.filter(pk=agency.pk).update(stripe_disconnected_at=None)
+    agency.stripe_disconnected_at = None
+    return agency_account_refresh(agency)
 
 
 def agency_connect_account_ensure(*, agency: Agency, owner_email: str) -> str:

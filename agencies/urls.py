@@ -18,5 +18,6 @@ urlpatterns = [
     path("billing/connect/", views.stripe_connect, name="stripe_connect"),
     path("billing/connect/start/", views.stripe_connect_start, name="stripe_connect_start"),
     path("billing/connect/return/", views.stripe_connect_return, name="stripe_connect_return"),
+    path("billing/connect/disconnect/", views.stripe_disconnect, name="stripe_disconnect"),
     path("billing/connect/refresh/", views.stripe_connect_refresh, name="stripe_connect_refresh"),
 ]

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -9,10 +8,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import member_required, owner_required
 from agencies.forms import SignupForm
-from agencies.services import agency_onboarding_link, agency_signup
+from agencies.services import (
+    agency_onboarding_link,
+    agency_signup,
+    agency_stripe_disconnect,
+    agency_stripe_reconnect,
+)
 from agencies.sync import agency_account_refresh
 from agency_billing.errors import BillingError
 from agency_billing.rate_limits import rate_limit
+from customers.selectors import customer_counts
 
 
 @rate_limit("signup")
@@ -39,10 +44,7 @@ class LogoutView(auth_views.LogoutView):
 @member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
-    counts = agency.customers.aggregate(
-        customers=Count("id"),
-        subscribed=Count("id", filter=Q(subscriptions__status__in=["active", "trialing"])),
-    )
+    counts = customer_counts(agency)
     plan_count = agency.plans.filter(archived_at=None).count()
     checklist = [
         ("Connect Stripe", agency.charges_enabled, "stripe_connect"),
@@ -70,7 +72,33 @@ def stripe_connect(request: HttpRequest) -> HttpResponse:
 @owner_required
 @require_POST
 def stripe_connect_start(request: HttpRequest) -> HttpResponse:
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    if agency.stripe_disconnected_at is not None:
+        try:
+            agency = agency_stripe_reconnect(agency=agency)
+        except BillingError as error:
+            messages.error(request, error.message)
+            return redirect("stripe_connect")
+        if agency.charges_enabled:
+            messages.success(request, "Stripe is reconnected. You can bill again.")
+            return redirect("stripe_connect")
     return _redirect_to_onboarding(request)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def stripe_disconnect(request: HttpRequest) -> HttpResponse:
+    """Disconnect Stripe, after a confirmation page that says what it does and does not do."""
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    if not agency.is_stripe_connected:
+        return redirect("stripe_connect")
+    if request.method == "POST":
+        agency_stripe_disconnect(agency=agency)
+        messages.success(
+            request, "Stripe is disconnected. Nothing was canceled in Stripe; reconnect any time."
+        )
+        return redirect("stripe_connect")
+    return render(request, "agencies/stripe_disconnect.html")
 
 
 @owner_required

@@ -15,6 +15,21 @@ class StripeNotConnectedError(BillingError):
         super().__init__("Connect Stripe to start billing.")
 
 
+class StripeOnboardingIncompleteError(BillingError):
+    def __init__(self) -> None:
+        super().__init__("Stripe still needs some details before you can take payments.")
+
+
+class StripeDisconnectedError(BillingError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Stripe is disconnected, so new billing is blocked. Reconnect Stripe to bill again."
+        )
+
+
 class AgencySuspendedCannotBillError(BillingError):
     def __init__(self) -> None:
-        super().__init__("This agency is suspended; billing is paused. Contact support.")
+        super().__init__(
+            "This agency is suspended: new billing is blocked until support lifts it. "
+            "Existing subscriptions keep charging."
+        )

@@ -43,13 +43,14 @@ def _rate_of(group: str, request: HttpRequest) -> str:
     return settings.RATE_LIMITS[group]
 
 
-def rate_limit(group: str, *, key: str = "ip") -> Callable:
-    """Limit the POSTs of a function view to `settings.RATE_LIMITS[group]` ("10/h", "5/15m")
-    per `key` (django-ratelimit's: "ip" is the visitor's address, "post:email" a posted
-    field). Stack two for two keys. GETs are never counted."""
+def rate_limit(group: str, *, key: str | Callable = "ip", method: str = "POST") -> Callable:
+    """Limit the POSTs (or `method`) of a function view to `settings.RATE_LIMITS[group]`
+    ("10/h", "5/15m") per `key` (django-ratelimit's: "ip" is the visitor's address,
+    "post:email" a posted field, or a callable(group, request)). Stack two for two keys.
+    Other methods are never counted."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        counted = ratelimit(group=group, key=key, rate=_rate_of, method="POST", block=False)
+        counted = ratelimit(group=group, key=key, rate=_rate_of, method=method, block=False)
 
         @wraps(view)
         @counted

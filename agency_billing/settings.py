@@ -146,7 +146,11 @@ AXES_CLIENT_IP_CALLABLE = "agency_billing.rate_limits.client_ip"
 AXES_LOCKOUT_CALLABLE = "agency_billing.rate_limits.staff_login_locked"
 
 # Anonymous forms (django-ratelimit, `@rate_limit(group)`): POSTs per visitor address.
-RATE_LIMITS = {"signup": env("SIGNUP_RATE_LIMIT", default="10/h")}
+RATE_LIMITS = {
+    "signup": env("SIGNUP_RATE_LIMIT", default="10/h"),
+    # opens of one evergreen pay link (/pay/<token>/), whoever opens it
+    "pay_link": env("PAY_LINK_RATE_LIMIT", default="30/h"),
+}
 RATELIMIT_IP_META_KEY = "agency_billing.rate_limits.client_ip"
 # Rate-limit counters live in the cache. In memory by default, which counts per process:
 # right for make run and a single gunicorn worker; several web processes need Redis

@@ -3,12 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from agency_billing.health import healthz
+from checkout import views as checkout_views
 
 urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("webhooks/", include("webhooks.urls")),
     path("checkout/", include("checkout.urls")),
+    path("pay/<str:token>/", checkout_views.pay_link, name="pay_link"),
     path("plans/", include("plans.urls")),
     path("customers/", include("customers.urls")),
     path("portal/", include("portal.urls")),

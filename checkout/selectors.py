@@ -15,13 +15,34 @@ def open_links(customer: Customer) -> QuerySet[CheckoutLink]:
     )
 
 
+# Manage Customer lists this many of the customer's latest links.
+LINK_HISTORY_LENGTH = 20
+
+
 def checkout_sessions(customer: Customer) -> dict:
-    """The Checkout Sessions section: one row per recurring price of the customer's plan,
-    with the link a payer can still use, if any."""
+    """The Checkout Sessions section: one row per recurring price of the customer's plan, with
+    the Stripe link a payer can still use and the evergreen pay link, if any; and the states
+    of the customer's latest links (sent, opened, expired, paid). Four queries."""
     prices: list[Price] = []
     if customer.plan:
         prices = list(
             customer.plan.prices.filter(active=True).exclude(interval=Price.Interval.ONE_TIME)
         )
     links = {link.price_id: link for link in open_links(customer).order_by("created_at")}
-    return {"checkout_rows": [(price, links.get(price.pk)) for price in prices]}
+    pay_links = {
+        pay_link.price_id: pay_link
+        for pay_link in customer.pay_links.filter(revoked_at=None)  # type: ignore[attr-defined]
+    }
+    history = customer.checkout_links.select_related(
+        "price", "pay_link"
+    )[  # type: ignore[attr-defined]
+        :LINK_HISTORY_LENGTH
+    ]
+    return {
+        "checkout_rows": [
+            {"price": price, "link": links.get(price.pk), "pay_link": pay_links.get(price.pk)}
+            for price in prices
+        ],
+        "link_history": list(history),
+        "live_pay_links": list(pay_links.values()),
+    }

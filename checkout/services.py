@@ -1,21 +1,25 @@
-"""Checkout links: Stripe Checkout Sessions made for one customer and one plan price."""
+"""Checkout links: Stripe Checkout Sessions made for one customer and one plan price, the
+evergreen pay links that make them on demand, and the emails that send either to the client."""
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from agency_billing.emails import send_email
 from agency_billing.errors import BillingError
 from agency_billing.stripe_client import (
     account_options,
     stripe_client,
     stripe_errors_as_billing_errors,
 )
-from checkout.models import CheckoutLink
+from checkout.models import CheckoutLink, PayLink
 from checkout.selectors import open_links
 from customers.models import Customer
 from customers.selectors import customer_has_live_subscription
@@ -26,8 +30,27 @@ from plans.services import agency_check_can_bill
 logger = logging.getLogger(__name__)
 
 
+# An evergreen link reuses a live session only if the payer has this long left to pay.
+PAY_LINK_REUSE_MARGIN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class PayLinkOpening:
+    """What opening an evergreen link led to: a session to send the payer to, or the reason
+    there is none ("revoked", "subscribed", "unavailable") with a message for the payer."""
+
+    pay_link: PayLink
+    session: CheckoutLink | None = None
+    refused: str = ""
+    message: str = ""
+
+
 def checkout_link_generate(
-    *, customer: Customer, price: Price, regenerate: bool = False
+    *,
+    customer: Customer,
+    price: Price,
+    regenerate: bool = False,
+    pay_link: PayLink | None = None,
 ) -> CheckoutLink:
     """A Stripe Checkout link that subscribes the customer to `price`.
 
@@ -48,11 +71,15 @@ def checkout_link_generate(
         if current and not regenerate:
             return current
         if current:
-            _expire_on_stripe(current)
+            checkout_link_expire(current)
             if current.status == CheckoutLink.Status.COMPLETE:
                 raise BillingError("The customer has just paid with the current link.")
         link = CheckoutLink.objects.create(
-            agency=agency, customer=customer, price=price, mode=CheckoutLink.Mode.SUBSCRIPTION
+            agency=agency,
+            customer=customer,
+            price=price,
+            mode=CheckoutLink.Mode.SUBSCRIPTION,
+            pay_link=pay_link,
         )
         session = _create_session(link, stripe_customer_id)
         link.stripe_session_id = session.id
@@ -62,6 +89,115 @@ def checkout_link_generate(
         link.save(update_fields=["stripe_session_id", "url", "expires_at", "status"])
     logger.info("Checkout link %s made session %s", link.pk, link.stripe_session_id)
     return link
+
+
+def checkout_links_expire_open(*, customer: Customer, keep: CheckoutLink | None = None) -> int:
+    """Expire at Stripe every open subscription link of the customer but `keep`: once a
+    subscription has started, no other link may start a second one. Call it whenever a
+    subscription starts (checkout completion does). Returns how many links were closed."""
+    others = customer.checkout_links.filter(  # type: ignore[attr-defined]
+        status=CheckoutLink.Status.OPEN, mode=CheckoutLink.Mode.SUBSCRIPTION
+    ).select_related("agency")
+    if keep is not None:
+        others = others.exclude(pk=keep.pk)
+    closed = 0
+    for link in others:
+        checkout_link_expire(link)
+        closed += link.status == CheckoutLink.Status.EXPIRED
+        logger.info("Checkout link %s closed: customer %s subscribed", link.pk, customer.pk)
+    return closed
+
+
+def pay_link_ensure(*, customer: Customer, price: Price) -> PayLink:
+    """The customer's evergreen link for `price`, made on first use (one live link per
+    customer and price)."""
+    _check_price_for_customer(customer, price)
+    with transaction.atomic():
+        Customer.objects.select_for_update().get(pk=customer.pk)
+        link, _ = PayLink.objects.get_or_create(
+            customer=customer, price=price, revoked_at=None, defaults={"agency": customer.agency}
+        )
+    return link
+
+
+def pay_link_revoke(pay_link: PayLink) -> None:
+    """Stop the evergreen link from working; its open session, if any, is expired at Stripe
+    so a copy of the Stripe URL stops working too."""
+    with transaction.atomic():
+        PayLink.objects.filter(pk=pay_link.pk, revoked_at=None).update(revoked_at=timezone.now())
+        for session in pay_link.sessions.filter(status=CheckoutLink.Status.OPEN):
+            checkout_link_expire(session)
+
+
+def pay_link_open(token: str) -> PayLinkOpening:
+    """What opening `/pay/<token>/` does: count the open, then reuse the link's live Checkout
+    Session or make a fresh one. The link's row is locked for the whole call, so concurrent
+    opens make at most one session. Raises PayLink.DoesNotExist for an unknown token."""
+    with transaction.atomic():
+        pay_link = (
+            PayLink.objects.select_for_update(of=("self",))
+            .select_related("agency", "customer__agency", "customer__plan", "price__plan")
+            .get(token=token)
+        )
+        _record_open(pay_link)
+        customer = pay_link.customer
+        if pay_link.revoked_at is not None:
+            return PayLinkOpening(pay_link, refused="revoked")
+        if customer_has_live_subscription(customer):
+            return PayLinkOpening(pay_link, refused="subscribed")
+        current = open_links(customer).filter(price=pay_link.price).first()
+        stale = current is not None and current.expires_at < timezone.now() + (
+            PAY_LINK_REUSE_MARGIN
+        )
+        try:
+            session = checkout_link_generate(
+                customer=customer, price=pay_link.price, regenerate=stale, pay_link=pay_link
+            )
+        except BillingError as error:
+            logger.info("Pay link %s refused an open: %s", pay_link.pk, error.message)
+            return PayLinkOpening(pay_link, refused="unavailable", message=error.message)
+    return PayLinkOpening(pay_link, session=session)
+
+
+def _record_open(pay_link: PayLink) -> None:
+    now = timezone.now()
+    pay_link.first_opened_at = pay_link.first_opened_at or now
+    pay_link.last_opened_at = now
+    pay_link.open_count += 1
+    PayLink.objects.filter(pk=pay_link.pk).update(
+        first_opened_at=pay_link.first_opened_at, last_opened_at=now, open_count=F("open_count") + 1
+    )
+
+
+def checkout_link_send(*, link: CheckoutLink | PayLink, sent_by: str) -> None:
+    """Email the link to the customer in the agency's name (plan, amount, trial, and the
+    expiry of a 24-hour Stripe link), and remember when and to whom it went."""
+    customer, price = link.customer, link.price
+    assert price is not None
+    agency_check_can_bill(customer.agency)
+    evergreen = isinstance(link, PayLink)
+    if evergreen:
+        url = link.url
+    elif link.status != CheckoutLink.Status.OPEN or not link.url:
+        raise BillingError("This checkout link is no longer open; regenerate it first.")
+    else:
+        url = link.url
+    with transaction.atomic():
+        type(link).objects.filter(pk=link.pk).update(sent_at=timezone.now(), sent_to=customer.email)
+        send_email(
+            to=customer.email,
+            template="checkout_link",
+            agency=customer.agency,
+            reply_to=sent_by,
+            context={
+                "customer": customer,
+                "plan": price.plan,
+                "price": price,
+                "url": url,
+                "expires_at": None if evergreen else link.expires_at,  # type: ignore[union-attr]
+            },
+        )
+    logger.info("Checkout link %s emailed to customer %s", link.pk, customer.pk)
 
 
 def _check_price_for_customer(customer: Customer, price: Price) -> None:
@@ -109,8 +245,10 @@ def _create_session(link: CheckoutLink, stripe_customer_id: str):
         )
 
 
-def _expire_on_stripe(link: CheckoutLink) -> None:
-    """Close an open session so the old link stops working before a new one is sent."""
+def checkout_link_expire(link: CheckoutLink) -> None:
+    """Close the link's open session at Stripe so it stops working (or learn that it was paid
+    meanwhile: the link is then marked complete). Raises BillingError if Stripe cannot be
+    reached."""
     options = account_options(link.agency.stripe_account_id or "")
     sessions = stripe_client().v1.checkout.sessions
     with stripe_errors_as_billing_errors("expire the old checkout link"):

@@ -22,6 +22,7 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from checkout.models import CheckoutLink
+from checkout.services import checkout_links_expire_open
 from customers.sync import subscription_upsert
 from webhooks.mirror import stripe_id_of, stripe_time
 
@@ -39,14 +40,20 @@ def checkout_link_upsert_from_session(
     *, agency: Agency, data: Mapping[str, Any], as_of: datetime
 ) -> CheckoutLink | None:
     """Copy a session's status, completion and subscription onto its link, found by session
-    id or by our link id (`client_reference_id` or `metadata.checkout_link_id`). Returns None
-    when the session is not one of the agency's links."""
+    id or by our link id (`client_reference_id` or `metadata.checkout_link_id`). When the link
+    has just completed, the customer's other open links are expired at Stripe (raises
+    BillingError if Stripe refuses, so a webhook is retried). Returns None when the session is
+    not one of the agency's links."""
     with transaction.atomic(savepoint=False):  # the row lock needs a transaction, no savepoint
         link = _link_for_session(agency, data)
         if link is None:
             return None
+        was_complete = link.status == CheckoutLink.Status.COMPLETE
         _apply_session(link, data, as_of)
-        return link
+    if link.status == CheckoutLink.Status.COMPLETE and not was_complete:
+        # The customer has a subscription now: close every other link before it is paid too.
+        checkout_links_expire_open(customer=link.customer, keep=link)
+    return link
 
 
 def checkout_link_refresh(link: CheckoutLink) -> CheckoutLink:

@@ -7,11 +7,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.access import member_required
 from agency_billing.errors import BillingError
-from checkout.models import CheckoutLink
-from checkout.services import checkout_link_generate
+from agency_billing.rate_limits import rate_limit
+from checkout.models import CheckoutLink, PayLink
+from checkout.services import (
+    checkout_link_generate,
+    checkout_link_send,
+    pay_link_ensure,
+    pay_link_open,
+    pay_link_revoke,
+)
 from checkout.sync import checkout_link_refresh
 from customers.models import Customer
-from customers.selectors import get_customer_for_member
+from customers.selectors import get_customer_for_member, live_subscription
 from plans.models import Price
 
 logger = logging.getLogger(__name__)
@@ -57,3 +64,86 @@ def checkout_return(request: HttpRequest, link_id) -> HttpResponse:
 def checkout_canceled(request: HttpRequest, link_id) -> HttpResponse:
     link = get_object_or_404(CheckoutLink.objects.select_related("agency"), pk=link_id)
     return render(request, "checkout/canceled.html", {"link": link})
+
+
+def _pay_link_token(group: str, request: HttpRequest) -> str:
+    return request.resolver_match.kwargs["token"] if request.resolver_match else ""
+
+
+@rate_limit("pay_link", key=_pay_link_token, method="GET")
+@require_GET
+def pay_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An evergreen pay link: anyone with the token may open it. It sends the payer on to a
+    live Checkout Session, or says plainly why it cannot (withdrawn, already subscribed)."""
+    try:
+        opening = pay_link_open(token)
+    except PayLink.DoesNotExist:
+        raise Http404("No such pay link") from None
+    if opening.session is not None:
+        return redirect(opening.session.url)
+    customer = opening.pay_link.customer
+    context = {
+        "pay_link": opening.pay_link,
+        "agency": opening.pay_link.agency,
+        "refused": opening.refused,
+        "subscription": live_subscription(customer) if opening.refused == "subscribed" else None,
+    }
+    status = {"revoked": 410, "unavailable": 503}.get(opening.refused, 200)
+    return render(request, "checkout/pay_link_refused.html", context, status=status)
+
+
+@member_required
+@require_POST
+def pay_link_new(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = get_customer_for_member(request, customer_id)
+    price = _get_price_of_plan(customer, request.POST.get("price"))
+    try:
+        pay_link_ensure(customer=customer, price=price)
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{price.get_interval_display()} pay link ready to send.")
+    return redirect("customer_manage", customer.pk)
+
+
+@member_required
+@require_POST
+def checkout_link_email(request: HttpRequest, customer_id: int, link_id) -> HttpResponse:
+    customer = get_customer_for_member(request, customer_id)
+    link = get_object_or_404(customer.checkout_links.select_related("price__plan"), pk=link_id)
+    return _send(request, customer, link)
+
+
+@member_required
+@require_POST
+def pay_link_email(request: HttpRequest, customer_id: int, pay_link_id: int) -> HttpResponse:
+    customer = get_customer_for_member(request, customer_id)
+    link = get_object_or_404(
+        customer.pay_links.select_related("price__plan"), pk=pay_link_id, revoked_at=None
+    )
+    return _send(request, customer, link)
+
+
+@member_required
+@require_POST
+def pay_link_withdraw(request: HttpRequest, customer_id: int, pay_link_id: int) -> HttpResponse:
+    customer = get_customer_for_member(request, customer_id)
+    link = get_object_or_404(customer.pay_links, pk=pay_link_id, revoked_at=None)
+    try:
+        pay_link_revoke(link)
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "The pay link was revoked; opening it now says so.")
+    return redirect("customer_manage", customer.pk)
+
+
+def _send(request: HttpRequest, customer: Customer, link: CheckoutLink | PayLink) -> HttpResponse:
+    link.customer = customer
+    try:
+        checkout_link_send(link=link, sent_by=request.user.email)  # type: ignore[union-attr]
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Link emailed to {customer.email}.")
+    return redirect("customer_manage", customer.pk)

@@ -1,7 +1,9 @@
 from django import forms
+from django.db.models import Q
 
 from agencies.models import Agency
-from customers.models import Contact
+from customers.models import Contact, Customer
+from customers.selectors import STATUS_FILTERS
 from plans.models import Plan
 
 
@@ -23,19 +25,70 @@ class CustomerForm(forms.Form):
         label="Email login credentials to customer",
         required=False,
         initial=False,
-        help_text="Off: the customer gets no login invitation; send them a checkout link instead.",
+        help_text=(
+            "On: the customer will be emailed an invitation to the client portal (nothing is "
+            "sent yet; the portal is coming). Off: no login invitation; send them a checkout "
+            "link instead."
+        ),
+    )
+
+    def __init__(self, *args, agency: Agency, customer: Customer | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        self.customer = customer
+        plans = agency.plans.filter(archived_at=None)  # type: ignore[attr-defined]
+        if customer is not None and customer.plan_id:
+            plans = agency.plans.filter(Q(archived_at=None) | Q(pk=customer.plan_id))  # type: ignore[attr-defined]
+        self.fields["plan"].queryset = plans
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        others = self.agency.customers.filter(email__iexact=email)  # type: ignore[attr-defined]
+        if self.customer is not None:
+            others = others.exclude(pk=self.customer.pk)
+        if others.exists():
+            raise forms.ValidationError("A customer with this email already exists in your agency.")
+        return email
+
+
+class CustomerFilterForm(forms.Form):
+    """Manage Customers' search, filters and sort (a GET form: bad values are ignored)."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *STATUS_FILTERS]
+    )
+    plan = forms.ModelChoiceField(
+        label="Plan", queryset=Plan.objects.none(), required=False, empty_label="Any plan"
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("name", "Name (A–Z)"),
+            ("-name", "Name (Z–A)"),
+            ("-created", "Newest first"),
+            ("created", "Oldest first"),
+            ("status", "Status"),
+        ],
     )
 
     def __init__(self, *args, agency: Agency, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.agency = agency
-        self.fields["plan"].queryset = agency.plans.filter(archived_at=None)  # type: ignore[attr-defined]
+        self.fields["plan"].queryset = agency.plans.all()  # type: ignore[attr-defined]
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if self.agency.customers.filter(email__iexact=email).exists():
-            raise forms.ValidationError("A customer with this email already exists in your agency.")
-        return email
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments for customers_for_list."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        plan = data.get("plan")
+        return {
+            "search": data.get("q", "").strip(),
+            "status": data.get("status") or "",
+            "plan_id": plan.pk if plan else None,
+            "sort": data.get("sort") or "name",
+        }
 
 
 class ContactForm(forms.Form):

@@ -1,7 +1,7 @@
 """Reads of customers shared by several pages (Manage Customers, Manage Customer, the
 dashboard), always through the member's agency."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -31,12 +31,86 @@ def customer_has_live_subscription(customer: Customer) -> bool:
     return customer.subscriptions.filter(status__in=LIVE_SUBSCRIPTION_STATUSES).exists()
 
 
-def customers_for_list(agency: Agency) -> QuerySet[Customer]:
-    """The agency's customers with their plan and subscriptions (newest first) in two
-    queries, whatever the count."""
-    return agency.customers.select_related("plan").prefetch_related(  # type: ignore[attr-defined]
-        Prefetch("subscriptions", queryset=Subscription.objects.order_by("-created_at"))
+def live_subscription(customer: Customer) -> Subscription | None:
+    """The customer's newest subscription that still charges, or None."""
+    return (
+        customer.subscriptions.filter(status__in=LIVE_SUBSCRIPTION_STATUSES)  # type: ignore[attr-defined]
+        .order_by("-created_at")
+        .first()
     )
+
+
+# Manage Customers' status filter: "subscribed" (a live subscription), "none" (never
+# subscribed), or one of Stripe's statuses of the customer's current subscription.
+STATUS_FILTERS = [
+    ("subscribed", "Subscribed"),
+    ("none", "No subscription"),
+    *Subscription.Status.choices,
+]
+SORTS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "status": (F("current_status").asc(nulls_last=True), "name", "pk"),
+    "-status": (F("current_status").desc(nulls_last=True), "name", "pk"),
+}
+
+
+def _current_subscription_status():
+    """The status of the customer's current subscription: the newest live one, else the
+    newest of any status (None: never subscribed)."""
+    live_first = Case(When(status__in=LIVE_SUBSCRIPTION_STATUSES, then=Value(0)), default=Value(1))
+    return Subquery(
+        Subscription.objects.filter(customer=OuterRef("pk"))
+        .order_by(live_first, "-created_at")
+        .values("status")[:1]
+    )
+
+
+def customers_for_list(
+    agency: Agency,
+    *,
+    search: str = "",
+    status: str = "",
+    plan_id: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Customer]:
+    """Manage Customers: the agency's customers matching a search (name, email or company),
+    a status filter and a plan, sorted, each annotated with `current_status`, with its plan
+    and subscriptions (newest first) in a fixed number of queries, however many there are.
+    The dashboard counts through this same function."""
+    customers = agency.customers.annotate(  # type: ignore[attr-defined]
+        current_status=_current_subscription_status()
+    )
+    if search:
+        customers = customers.filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(company__icontains=search)
+        )
+    if status == "subscribed":
+        customers = customers.filter(current_status__in=LIVE_SUBSCRIPTION_STATUSES)
+    elif status == "none":
+        customers = customers.filter(current_status=None)
+    elif status:
+        customers = customers.filter(current_status=status)
+    if plan_id is not None:
+        customers = customers.filter(plan_id=plan_id)
+    return (
+        customers.order_by(*SORTS.get(sort, SORTS["name"]))
+        .select_related("plan")
+        .prefetch_related(
+            Prefetch("subscriptions", queryset=Subscription.objects.order_by("-created_at"))
+        )
+    )
+
+
+def customer_counts(agency: Agency) -> dict[str, int]:
+    """The dashboard's numbers, from the same query as the Manage Customers list it links to:
+    a customer with two subscriptions is one customer."""
+    return {
+        "customers": customers_for_list(agency).count(),
+        "subscribed": customers_for_list(agency, status="subscribed").count(),
+    }
 
 
 def stripe_information(customer: Customer) -> dict:

@@ -17,6 +17,8 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from customers.models import Contact, Customer
+from customers.selectors import customer_has_live_subscription
+from customers.signals import customer_plan_changed
 from plans.models import Plan
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,52 @@ def customer_create(
         raise BillingError(
             "A customer with this email already exists in your agency.", field="email"
         ) from None
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    name: str,
+    email: str,
+    company: str = "",
+    plan: Plan | None = None,
+    email_login_credentials: bool = False,
+) -> Customer:
+    """Change the customer's details and plan: our row first, then the Stripe Customer (if
+    there is one), in one transaction, so a Stripe refusal changes nothing. A subscribed
+    customer keeps their plan here (switching plans changes the subscription). Once the change
+    commits, `customer_plan_changed` lets checkout close the links of the old plan."""
+    if plan is not None and plan.agency_id != customer.agency_id:
+        raise BillingError("Choose one of your own plans.", field="plan")
+    old_plan = customer.plan
+    if old_plan != plan and customer_has_live_subscription(customer):
+        raise BillingError(
+            "This customer is subscribed: switch the plan of the subscription instead.",
+            field="plan",
+        )
+    Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.name, customer.email, customer.company = name, email, company
+    customer.plan, customer.email_login_credentials = plan, email_login_credentials
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise BillingError(
+            "A customer with this email already exists in your agency.", field="email"
+        ) from None
+    if customer.stripe_customer_id:
+        with stripe_errors_as_billing_errors("update the customer in Stripe"):
+            stripe_client().v1.customers.update(
+                customer.stripe_customer_id,
+                {"name": name, "email": email, "description": company},
+                account_options(customer.agency.stripe_account_id or ""),
+            )
+    if old_plan != plan:
+        transaction.on_commit(
+            lambda: customer_plan_changed.send(Customer, customer=customer, old_plan=old_plan)
+        )
+    return customer
 
 
 def customer_ensure_stripe(customer: Customer) -> str:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.customer_list, name="customer_list"),
     path("new/", views.customer_new, name="customer_create"),
     path("<int:customer_id>/", views.customer_manage, name="customer_manage"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="customer_edit"),
     path("<int:customer_id>/sync/", views.customer_sync, name="customer_sync"),
     path("<int:customer_id>/contacts/new/", contact_views.contact_add, name="contact_add"),
     path(

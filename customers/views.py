@@ -8,20 +8,34 @@ from agencies.access import member_required
 from agency_billing.errors import BillingError
 from checkout import selectors as checkout_selectors
 from customers import selectors
-from customers.forms import CustomerForm
+from customers.forms import CustomerFilterForm, CustomerForm
+from customers.models import Subscription
 from customers.selectors import get_customer_for_member
-from customers.services import customer_create
+from customers.services import customer_create, customer_update
 from customers.sync import subscriptions_sync_for_customer
 
 CUSTOMERS_PER_PAGE = 50
+STATUS_LABELS = dict(Subscription.Status.choices)
 
 
 @member_required
 def customer_list(request: HttpRequest) -> HttpResponse:
+    """Manage Customers: search, filter by status and plan, sort, 50 a page."""
     agency = request.membership.agency  # type: ignore[attr-defined]
-    customers = selectors.customers_for_list(agency)
+    form = CustomerFilterForm(request.GET, agency=agency)
+    customers = selectors.customers_for_list(agency, **form.filters())
     page = Paginator(customers, CUSTOMERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "customers/customer_list.html", {"page": page})
+    for customer in page:
+        customer.status_label = STATUS_LABELS.get(customer.current_status, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    filters = form.filters()
+    filtered = bool(filters.get("search") or filters.get("status") or filters.get("plan_id"))
+    return render(
+        request,
+        "customers/customer_list.html",
+        {"page": page, "form": form, "query": query.urlencode(), "filtered": filtered},
+    )
 
 
 @member_required
@@ -33,11 +47,38 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         try:
             customer = customer_create(agency=agency, **form.cleaned_data)
         except BillingError as error:
-            form.add_error(error.field, error.message)
+            form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, f"{customer.name} was added.")
             return redirect("customer_manage", customer.pk)
     return render(request, "customers/customer_form.html", {"form": form})
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = get_customer_for_member(request, customer_id)
+    form = CustomerForm(
+        request.POST if request.method == "POST" else None,
+        agency=customer.agency,
+        customer=customer,
+        initial={
+            "name": customer.name,
+            "email": customer.email,
+            "company": customer.company,
+            "plan": customer.plan_id,
+            "email_login_credentials": customer.email_login_credentials,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer_update(customer=customer, **form.cleaned_data)
+        except BillingError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"{customer.name} was updated.")
+            return redirect("customer_manage", customer.pk)
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
 
 
 @member_required

@@ -5,11 +5,7 @@ import logging
 from django.db import transaction
 
 from agencies.models import Agency
-from agency_billing.errors import (
-    AgencySuspendedCannotBillError,
-    BillingError,
-    StripeNotConnectedError,
-)
+from agency_billing.errors import BillingError
 from agency_billing.stripe_client import (
     account_options,
     stripe_client,
@@ -21,11 +17,15 @@ logger = logging.getLogger(__name__)
 
 
 def agency_check_can_bill(agency: Agency) -> None:
-    """Raise unless Stripe says this agency can take payments."""
-    if agency.suspended:
-        raise AgencySuspendedCannotBillError()
-    if not agency.can_bill:
-        raise StripeNotConnectedError()
+    """Raise the one reason this agency cannot start new billing (suspended, Stripe
+    disconnected or not connected, onboarding unfinished), if there is one. Read fresh from the
+    database, so lifting a suspension unlocks at once, and suspending stops the next action."""
+    agency.refresh_from_db(
+        fields=["suspended", "stripe_disconnected_at", "stripe_account_id", "charges_enabled"]
+    )
+    error = agency.billing_blocked_error
+    if error is not None:
+        raise error
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Sub
 form, "Pay") and its PDF. The outbox: every email the product sent in sandbox mode."""
 
 import logging
+from datetime import UTC, datetime
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -54,6 +55,9 @@ def checkout_page(request: HttpRequest, session_id: str) -> HttpResponse:
         session = checkout.find_session(session_id)
         if session is None:
             raise Http404("No such checkout session")
+        if session.data["status"] == "complete":
+            # Stripe answers a paid session's URL with the outcome, not an error.
+            return render(request, "stripe_sandbox/checkout_paid.html", _paid_context(session))
         if not checkout_flow.is_payable(session):
             return render(request, "stripe_sandbox/checkout_gone.html", status=410)
         context = _checkout_context(session)
@@ -120,6 +124,26 @@ def _checkout_context(session: SandboxObject) -> dict:
         "email": (customer.data.get("email") if customer else None) or data.get("customer_email"),
         "cancel_url": data.get("cancel_url"),
     }
+
+
+def _paid_context(session: SandboxObject) -> dict:
+    context = _checkout_context(session)
+    subscription_id = session.data.get("subscription")
+    subscription = (
+        SandboxObject.objects.filter(id=subscription_id).first() if subscription_id else None
+    )
+    if subscription is not None:
+        data = subscription.data
+        item = data["items"]["data"][0]
+        next_charge = data["trial_end"] if data["status"] == "trialing" else None
+        context["subscription"] = data
+        if not data["cancel_at_period_end"]:
+            timestamp = next_charge or item["current_period_end"]
+            context["next_charge"] = datetime.fromtimestamp(timestamp, tz=UTC)
+        context["next_amount"] = format_amount(
+            item["price"]["unit_amount"] * item["quantity"], item["price"]["currency"]
+        )
+    return context
 
 
 def _finalized_invoice(invoice_id: str, *, lock: bool = False) -> tuple[SandboxObject, str]:

@@ -62,5 +62,5 @@ def test_a_suspended_agency_is_told_why_it_cannot_bill(owner_client, connected_a
         reverse("plan_new"), {"name": "Retainer", "monthly_amount": "2500.00"}
     )
 
-    assert "This agency is suspended; billing is paused." in response.content.decode()
+    assert "This agency is suspended: new billing is blocked" in response.content.decode()
     assert not connected_agency.plans.exists()

@@ -1,12 +1,14 @@
 """Pages read our mirror with a fixed number of SQL queries, however much there is."""
 
+from urllib.parse import urlencode
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkout.models import CheckoutLink
 from customers.activity import activity_record
-from customers.models import PaymentMethod, Subscription
+from customers.models import Customer, PaymentMethod, Subscription
 from tests.factories import CustomerFactory, PlanFactory, PriceFactory
 
 
@@ -62,3 +64,49 @@ def test_manage_customer_costs_the_same_with_1_or_10_subscriptions_links_and_act
         activity_record(customer=customer, kind="note", message=f"line {n}", actor=owner.user)
 
     assert queries_for(owner_client, url) == one
+
+
+def test_manage_customers_costs_the_same_for_1_or_10000_customers_whatever_the_filters(
+    owner_client, agency
+):
+    plan = PlanFactory(agency=agency)
+    subscribed = CustomerFactory(agency=agency, plan=plan, name="Acme 0", company="Acme")
+    Subscription.objects.create(
+        agency=agency, customer=subscribed, stripe_id="sub_small", status="active"
+    )
+    CustomerFactory(agency=agency, plan=plan, name="Never subscribed")
+    views = [
+        {},
+        {"q": "acme"},
+        {"status": "subscribed", "plan": plan.pk},
+        {"sort": "status", "page": "2"},
+        {"sort": "-created", "status": "none"},
+    ]
+    url = reverse("customer_list")
+    small = [queries_for(owner_client, f"{url}?{urlencode(params)}") for params in views]
+
+    customers = Customer.objects.bulk_create(
+        Customer(
+            agency=agency,
+            plan=plan,
+            name=f"Client {n:05d}",
+            email=f"c{n}@example.com",
+            company="Acme" if n % 3 else "",
+        )
+        for n in range(2, 10_000)
+    )
+    Subscription.objects.bulk_create(
+        Subscription(
+            agency=agency,
+            customer=customer,
+            stripe_id=f"sub_bulk_{customer.pk}",
+            status=["active", "trialing", "past_due", "canceled"][n % 4],
+        )
+        for n, customer in enumerate(customers)
+        if n % 5
+    )
+    assert agency.customers.count() == 10_000
+
+    large = [queries_for(owner_client, f"{url}?{urlencode(params)}") for params in views]
+
+    assert large == small

@@ -119,6 +119,9 @@ EXEMPT_FORMS = {
     # Its only text field is the 6-digit code (a hidden field carries the email); a valid
     # post needs the emailed code: tests/portal/test_login.py covers what it accepts.
     "portal.forms.CodeForm",
+    # Manage Customers' search and filters: a GET form that stores nothing (its search box
+    # keeps to the name column's 200 all the same).
+    "customers.forms.CustomerFilterForm",
 }
 
 

@@ -238,15 +238,38 @@ def test_only_open_sessions_can_be_expired(client, on_account, monthly_price, cu
     )
 
 
-def test_a_completed_session_page_is_no_longer_available(
+def test_reopening_a_paid_session_says_it_is_paid_with_the_plan_and_next_charge(
     client, on_account, monthly_price, customer
 ):
     session = create_session(client, on_account, monthly_price, customer)
     submit(session.url, PAYING_CARD)
+    subscription = client.v1.subscriptions.retrieve(
+        client.v1.checkout.sessions.retrieve(session.id, options=on_account).subscription,
+        options=on_account,
+    )
+    renews = subscription["items"].data[0].current_period_end
+
+    page = Client().get(path_of(session.url))
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "This is already paid" in text
+    assert "no longer available" not in text
+    assert "Retainer" in text
+    assert f"Next charge: $2,500.00 on {time.strftime('%B %-d, %Y', time.gmtime(renews))}" in text
+    assert "Card number" not in text
+
+
+def test_an_expired_session_page_is_no_longer_available(
+    client, on_account, monthly_price, customer
+):
+    session = create_session(client, on_account, monthly_price, customer)
+    client.v1.checkout.sessions.expire(session.id, options=on_account)
 
     page = Client().get(path_of(session.url))
 
     assert page.status_code == 410
+    assert "no longer available" in page.content.decode()
 
 
 def test_setup_mode_saves_a_card_with_a_setup_intent(client, on_account, customer):
