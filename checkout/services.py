@@ -95,8 +95,10 @@ def checkout_links_expire_open(*, customer: Customer, keep: CheckoutLink | None 
     """Expire at Stripe every open subscription link of the customer but `keep`: once a
     subscription has started, no other link may start a second one. Call it whenever a
     subscription starts (checkout completion does). Returns how many links were closed."""
-    others = customer.checkout_links.filter(  # type: ignore[attr-defined]
-        status=CheckoutLink.Status.OPEN, mode=CheckoutLink.Mode.SUBSCRIPTION
+    others = CheckoutLink.objects.filter(
+        customer_id=customer.pk,
+        status=CheckoutLink.Status.OPEN,
+        mode=CheckoutLink.Mode.SUBSCRIPTION,
     ).select_related("agency")
     if keep is not None:
         others = others.exclude(pk=keep.pk)

@@ -77,7 +77,12 @@ def checkout_link_refresh(link: CheckoutLink) -> CheckoutLink:
 
 
 def _link_for_session(agency: Agency, data: Mapping[str, Any]) -> CheckoutLink | None:
-    links = CheckoutLink.objects.select_for_update().filter(agency=agency)
+    # The customer comes along (no lock on it): a completion closes the customer's other links.
+    links = (
+        CheckoutLink.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(agency=agency)
+    )
     link = links.filter(stripe_session_id=data["id"]).first()
     if link is not None:
         return link
