@@ -52,6 +52,21 @@ def path_of(url: str) -> str:
     return urlsplit(url).path
 
 
+def _manage_customer_with_pay_link(s: Scenario) -> str:
+    from checkout.services import pay_link_ensure
+
+    pay_link_ensure(customer=s.customer, price=s.plan.prices.get(interval="year"))
+    return reverse("customer_manage", args=[s.customer.pk])
+
+
+def _revoked_pay_link(s: Scenario) -> str:
+    from checkout.services import pay_link_ensure, pay_link_revoke
+
+    pay_link = pay_link_ensure(customer=s.customer, price=s.plan.prices.get(interval="month"))
+    pay_link_revoke(pay_link)
+    return reverse("pay_link", args=[pay_link.token])
+
+
 STAFF_PAGES = [
     Page("dashboard", lambda s: reverse("dashboard")),
     Page("customer list", lambda s: reverse("customer_list")),
@@ -66,6 +81,10 @@ STAFF_PAGES = [
     Page("new plan", lambda s: reverse("plan_new")),
     Page("new plan, errors", lambda s: reverse("plan_new"), prepare=submit_empty("Create plan")),
     Page("stripe account", lambda s: reverse("stripe_connect")),
+    Page("disconnect stripe", lambda s: reverse("stripe_disconnect")),
+    Page("customer list, filtered", lambda s: f"{reverse('customer_list')}?q=x&status=none"),
+    Page("edit customer", lambda s: reverse("customer_edit", args=[s.customer.pk])),
+    Page("manage customer, with a pay link", _manage_customer_with_pay_link),
     Page("not found, signed in", lambda s: "/customers/999999/"),
 ]
 
@@ -87,6 +106,7 @@ PUBLIC_PAGES = [
         prepare=submit_empty("Create agency"),
     ),
     Page("not found", lambda s: "/no-such-page/", who="visitor", staff=False),
+    Page("pay link, withdrawn", _revoked_pay_link, who="visitor", staff=False),
 ]
 
 SANDBOX_PAGES = [

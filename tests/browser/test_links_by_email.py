@@ -35,6 +35,10 @@ def test_regenerate_makes_a_new_link_and_the_old_one_stops_working(browser, staf
     staff.locator(".checkout-row", has_text="Monthly Subscription").get_by_role(
         "button", name="Regenerate"
     ).click()
+    confirm = staff.get_by_role("dialog")
+    expect(confirm).to_contain_text("The link you sent stops working")
+    confirm.get_by_role("button", name="Regenerate").click()
+    expect(staff.get_by_label("Monthly checkout link")).not_to_have_value(old_url)
 
     new_url = staff.get_by_label("Monthly checkout link").input_value()
     assert new_url != old_url
