@@ -92,8 +92,8 @@ def test_pages_keep_the_filters(owner_client, agency):
 def test_the_dashboard_counts_what_the_lists_show(owner_client, clients):
     dashboard = owner_client.get(reverse("dashboard")).content.decode()
 
-    assert 'data-field="customers">3</a>' in dashboard
-    assert 'data-field="subscribed">2</a>' in dashboard
+    assert 'data-field="customers">3</strong>' in dashboard
+    assert 'data-field="subscribed">2</strong>' in dashboard
     assert len(names_on(listing(owner_client))) == 3
     assert len(names_on(listing(owner_client, status="subscribed"))) == 2
 
