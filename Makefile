@@ -24,8 +24,10 @@ run: $(VENV)/.installed .env
 		$(PY) manage.py runserver 127.0.0.1:8000
 
 # Every tier on PostgreSQL and Redis: service and view tests, a real Celery worker, Chromium.
+# Served over plain HTTP, as make run is: no redirect to https, no HSTS, no Secure cookies.
 test: $(VENV)/.installed .env
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_HSTS_SECONDS=0 DJANGO_SECURE_COOKIES=false \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

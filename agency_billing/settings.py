@@ -124,12 +124,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+# --- Security ----------------------------------------------------------------------------
+# Behind HTTPS (production) by default; DJANGO_DEBUG=true (make run) turns each default off.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # health checks ask over plain HTTP inside the host
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Proxies in front of the app that append the client's address to X-Forwarded-For: 0 means
-# visitors connect to the app directly.
+SESSION_COOKIE_HTTPONLY = True
+# Proxies in front of the app that append the client's address to X-Forwarded-For and set
+# X-Forwarded-Proto: 0 means visitors connect to the app directly.
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A session ends after this long without a request; each request starts the time again.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=8 * 3600)
+SESSION_COOKIE_AGE = STAFF_SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
 
 # Login guessing (django-axes; agency_billing/rate_limits.py says how it works).
 AUTHENTICATION_BACKENDS = [

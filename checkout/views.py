@@ -1,6 +1,8 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -47,17 +49,28 @@ def _get_price_of_plan(customer: Customer, price_id: str | None) -> Price:
 
 @require_GET
 def checkout_return(request: HttpRequest, link_id) -> HttpResponse:
-    """Where Stripe sends the payer after Checkout. We read the session back at once, so the
-    subscription is on Manage Customer before any webhook arrives."""
+    """Where Stripe sends the payer after Checkout. On the first visit we read the session
+    back, so the subscription is on Manage Customer before any webhook arrives; every later
+    visit (a reload, anyone holding the URL) reads our mirror and never calls Stripe."""
     link = get_object_or_404(CheckoutLink.objects.select_related("agency", "customer"), pk=link_id)
     if request.GET.get("session_id") != link.stripe_session_id:
         raise Http404("Unknown checkout session")
-    try:
-        link = checkout_link_refresh(link)
-    except BillingError as error:
-        # The webhook brings the result later; the payer still gets their answer below.
-        logger.warning("Could not read back session %s: %s", link.stripe_session_id, error)
+    if _first_return(link):
+        try:
+            link = checkout_link_refresh(link)
+        except BillingError as error:
+            # The webhook brings the result later; the payer still gets their answer below.
+            logger.warning("Could not read back session %s: %s", link.stripe_session_id, error)
     return render(request, "checkout/return.html", {"link": link})
+
+
+def _first_return(link: CheckoutLink) -> bool:
+    """True once per session that is not yet complete or expired (the cache remembers it for
+    as long as a session can stay open)."""
+    if link.status in {CheckoutLink.Status.COMPLETE, CheckoutLink.Status.EXPIRED}:
+        return False
+    lifetime = settings.CHECKOUT_LINK_LIFETIME_HOURS * 3600
+    return cache.add(f"checkout-return-read:{link.stripe_session_id}", True, timeout=lifetime)
 
 
 @require_GET

@@ -86,6 +86,8 @@ def test_plain_http_is_redirected_and_https_answers_with_hsts(db, settings):
     assert plain["Location"] == "https://testserver/login/"
     assert secure.status_code == 200
     assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    # Health checks ask over plain HTTP from inside the host.
+    assert Client().get(reverse("healthz")).status_code != 301
 
 
 def test_a_staff_session_ends_after_a_working_day_without_a_request(owner):
