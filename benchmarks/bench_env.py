@@ -30,6 +30,10 @@ def bench_environment(*, database_url: str, redis_url: str, **overrides: str) ->
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        # Plain HTTP on loopback: without DEBUG the app would otherwise expect HTTPS.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_HSTS_SECONDS": "0",
+        "DJANGO_SECURE_COOKIES": "false",
         "DATABASE_URL": database_url,
         "DATABASE_CONN_MAX_AGE": "0",
         "REDIS_URL": redis_url,
