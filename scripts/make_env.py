@@ -11,7 +11,7 @@ def main(source: str, target: str) -> None:
         key, sep, value = line.partition("=")
         if sep and value == "generate":
             prefix = "whsec_" if "WEBHOOK" in key else ""
-            line = f"{key}={prefix}{secrets.token_urlsafe(32)}"
+            line = f"{key}={prefix}{secrets.token_urlsafe(50)}"
         lines.append(line)
     Path(target).write_text("\n".join(lines) + "\n")
 
