@@ -16,11 +16,17 @@ from django.utils import timezone
 PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
 
 
+def deployment_environment() -> dict[str, str]:
+    """This process's environment, less what the browser tests allow in it (async-unsafe ORM
+    calls), which a deployment never sets."""
+    return {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
+        env={**deployment_environment(), **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -52,7 +58,9 @@ def test_https_is_on_by_default_and_off_with_debug_for_make_run():
         "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)"
     )
     unset = {"DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_SECONDS"}
-    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    environment = {
+        key: value for key, value in deployment_environment().items() if key not in unset
+    }
 
     production = subprocess.run(
         [sys.executable, "manage.py", "shell", "--no-imports", "-c", show],
