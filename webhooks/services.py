@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
-from django.db import DatabaseError, DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -89,8 +89,11 @@ def webhook_event_enqueue(event_id: int, *, after_failure: bool = False) -> bool
 
 
 def _event_insert(fields: dict[str, Any]) -> tuple[WebhookEvent, bool]:
+    # One INSERT commits by itself (no BEGIN/COMMIT round trips); inside a caller's
+    # transaction a savepoint keeps a duplicate id from aborting it.
+    nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with nested:
             event = WebhookEvent.objects.create(**fields)
     except IntegrityError:
         logger.info("Stripe event %s delivered again; already stored", fields["stripe_id"])

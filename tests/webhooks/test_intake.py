@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.webhooks.stripe_events import (
     post_event,
@@ -156,3 +157,15 @@ def test_concurrent_deliveries_of_one_event_store_one_row_and_all_answer_200(tra
 
     assert statuses == [200] * 4
     assert WebhookEvent.objects.filter(stripe_id=event["id"]).count() == 1
+
+
+def test_intake_stores_an_event_in_one_statement_that_commits_by_itself(transactional_db):
+    event = stripe_event("climate.order.delayed", {"id": "climorder_1", "object": "climate.order"})
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post_event(Client(), event).status_code == 200
+
+    # Then the enqueued task (eager in tests) processes it in a transaction of its own.
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert statements[0].startswith('INSERT INTO "webhooks_webhookevent"'), statements
+    assert statements[1] == "BEGIN", statements
