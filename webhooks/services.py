@@ -107,12 +107,14 @@ def _event_fields(payload: Mapping[str, Any], endpoint: str) -> dict[str, Any]:
     ignore the event, from _unfit_reasons)."""
     account, api_version = payload.get("account"), payload.get("api_version")
     return {
-        "stripe_id": payload["id"],
-        "type": payload["type"][:_TYPE_MAX],
+        "stripe_id": _text(payload["id"]),
+        "type": _text(payload["type"])[:_TYPE_MAX],
         "endpoint": endpoint,
-        "account": account[:_ACCOUNT_MAX] if isinstance(account, str) else "",
+        "account": _text(account)[:_ACCOUNT_MAX] if isinstance(account, str) else "",
         "livemode": payload.get("livemode") is True,
-        "api_version": api_version[:_API_VERSION_MAX] if isinstance(api_version, str) else "",
+        "api_version": (
+            _text(api_version)[:_API_VERSION_MAX] if isinstance(api_version, str) else ""
+        ),
         "stripe_created": _created_time(payload["created"]),
         "payload": payload,
     }
@@ -165,6 +167,16 @@ def _json_unstorable(value: Any) -> bool:
         elif isinstance(item, list):
             pending.extend(item)
     return False
+
+
+def _text(value: str) -> str:
+    """`value` as PostgreSQL text can hold it: NUL and lone surrogates become U+FFFD (the
+    event is then ignored for its payload, see _json_unstorable)."""
+    if _encodes(value) and "\x00" not in value:
+        return value
+    return "".join(
+        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in value
+    )
 
 
 def _encodes(text: str) -> bool:

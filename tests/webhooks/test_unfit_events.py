@@ -38,6 +38,9 @@ UNFIT = {
     "NUL in a value": (_with_metadata("a\x00b"), "NUL character"),
     "NUL in a key": (_with_metadata("x", key="k\x00"), "NUL character"),
     "lone surrogate": (_with_metadata("\ud800"), "lone surrogate"),
+    "NUL in the id": (_event(id="evt_\x00"), "NUL character"),
+    "lone surrogate in the type": (_event(type="invoice.\udfff"), "lone surrogate"),
+    "NUL in the account": (_event(account="acct_\x00"), "NUL character"),
 }
 
 
@@ -48,7 +51,7 @@ def test_a_signed_event_that_does_not_fit_is_stored_as_ignored_with_the_reason(
     response = deliver(client, event)
 
     assert response.status_code == 200
-    stored = WebhookEvent.objects.get(stripe_id=event["id"])
+    stored = WebhookEvent.objects.get()
     assert stored.status == WebhookEvent.Status.IGNORED
     assert reason in stored.last_error
     assert not Subscription.objects.exists()
