@@ -92,6 +92,7 @@ def app_environment(redis_url: str, **overrides: str) -> dict[str, str]:
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "DJANGO_DEBUG": "false",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
         "STRIPE_MODE": "sandbox",
         "SANDBOX_WEBHOOK_DELIVERY": "off",
         "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET,
