@@ -254,4 +254,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.requeue_stale_events",
         "schedule": float(WEBHOOK_SWEEP_INTERVAL_SECONDS),
     },
+    "purge-portal-login-records": {
+        "task": "portal.tasks.purge_login_records",
+        "schedule": 3600.0,
+    },
 }

@@ -7,6 +7,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 
 from portal.services import portal_session_for_token
 
@@ -31,7 +32,10 @@ def portal_session_required(view: View) -> View:
         if session is None:
             return logged_out(redirect("portal_login"))
         request.portal_session = session  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        # A client's billing pages are nobody else's: no shared or back-button cache.
+        add_never_cache_headers(response)
+        return response
 
     return wrapper
 

@@ -177,6 +177,15 @@ def portal_session_end(*, session: PortalSession) -> None:
     session.delete()
 
 
+def portal_records_purge() -> tuple[int, int]:
+    """Delete login codes older than a day (the limits look back 15 minutes) and expired
+    portal sessions; (codes, sessions) deleted. Run hourly by CELERY_BEAT_SCHEDULE."""
+    now = timezone.now()
+    codes, _ = LoginCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    sessions, _ = PortalSession.objects.filter(expires_at__lte=now).delete()
+    return codes, sessions
+
+
 def _portal_features(agency: Agency) -> Any:
     """The features of the agency's portal (the create and update params share this shape)."""
     return {

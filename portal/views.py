@@ -75,6 +75,9 @@ def portal_code(request: HttpRequest) -> HttpResponse:
         except BillingError as error:
             form.add_error(error.field, error.message)
         else:
+            previous = portal_session_for_token(request.COOKIES.get(PORTAL_COOKIE, ""))
+            if previous is not None:
+                portal_session_end(session=previous)
             response = redirect("portal_billing" if session.contact else "portal_choose")
             response.set_cookie(
                 PORTAL_COOKIE,
@@ -218,9 +221,7 @@ def portal_brand_css(request: HttpRequest) -> HttpResponse:
     colour = request.contact.customer.agency.brand_color  # type: ignore[attr-defined]
     if not _COLOUR.match(colour or ""):
         colour = Agency._meta.get_field("brand_color").default
-    response = HttpResponse(f":root {{ --portal-brand: {colour}; }}\n", content_type="text/css")
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return HttpResponse(f":root {{ --portal-brand: {colour}; }}\n", content_type="text/css")
 
 
 @contact_required
@@ -231,6 +232,5 @@ def portal_logo(request: HttpRequest) -> HttpResponse:
     if not agency.logo or not agency.logo_content_type.startswith("image/"):
         raise Http404("No logo")
     response = HttpResponse(bytes(agency.logo), content_type=agency.logo_content_type)
-    response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -280,3 +280,33 @@ def test_the_portal_cookie_is_http_only_and_scoped_to_the_portal(contact):
     assert cookie["httponly"]
     assert cookie["path"] == "/portal/"
     assert cookie["samesite"] == "Lax"
+
+
+def test_portal_pages_are_never_cached(portal_client):
+    response = portal_client.get(reverse("portal_billing"))
+
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_logging_in_again_ends_the_browsers_previous_session(portal_client, contact):
+    first = PortalSession.objects.get()
+
+    log_in(portal_client, contact.email)
+
+    assert not PortalSession.objects.filter(pk=first.pk).exists()
+    assert PortalSession.objects.count() == 1
+
+
+def test_old_codes_and_expired_sessions_are_purged(portal_client, contact):
+    from portal.tasks import purge_login_records
+
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        request_code(Client(), contact.email)  # a fresh code stays, the day-old one goes
+        purge_login_records.delay()
+        assert LoginCode.objects.count() == 1
+        assert PortalSession.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        purge_login_records.delay()
+        assert not LoginCode.objects.exists()
+        assert not PortalSession.objects.exists()
