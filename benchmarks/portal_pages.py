@@ -25,8 +25,12 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 def main() -> int:
     args = arguments()
+    # Login codes are mailed by a task: run it in-process, so the outbox has the code.
     environment = bench_env.bench_environment(
-        database_url=args.database_url, redis_url=args.redis_url, LOG_LEVEL="WARNING"
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        LOG_LEVEL="WARNING",
+        CELERY_TASK_ALWAYS_EAGER="true",
     )
     bench_env.django_start(environment, redis_flush=False)
     started = time.perf_counter()

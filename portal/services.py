@@ -30,6 +30,7 @@ from agency_billing.stripe_client import (
 from customers.models import Contact
 from customers.selectors import contacts_for_email
 from portal.models import LoginCode, PortalSession
+from portal.tasks import send_login_code
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _token_hash(token: str) -> str:
 
 
 def login_code_request(*, email: str, ip: str | None) -> None:
-    """Issue a new login code for `email` and send it if the email is a contact's.
+    """Issue a new login code for `email`; a worker mails it if the email is a contact's.
 
     Raises LoginRateLimitedError past the limits, for a contact's email and any other alike.
     """
@@ -90,16 +91,24 @@ def login_code_request(*, email: str, ip: str | None) -> None:
             created_at=now,
             expires_at=now + CODE_LIFETIME,
         )
-        agencies = {contact.customer.agency for contact in contacts_for_email(email)}
-        if agencies:
-            send_email(
-                to=email,
-                template="portal_login_code",
-                context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
-                # One agency's client gets the agency's branding; a person billed by several
-                # gets the product's.
-                agency=agencies.pop() if len(agencies) == 1 else None,
-            )
+        # The worker finds out whether the email is a contact's and mails the code only
+        # then: this request does the same work, and takes the same time, either way.
+        transaction.on_commit(lambda: send_login_code.delay(email, code))
+
+
+def login_code_send(*, email: str, code: str) -> None:
+    """Email `code` to `email` if it is a contact's (of any customer, any agency)."""
+    agencies = {contact.customer.agency for contact in contacts_for_email(email)}
+    if not agencies:
+        return
+    send_email(
+        to=email,
+        template="portal_login_code",
+        context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        # One agency's client gets the agency's branding; a person billed by several gets
+        # the product's.
+        agency=agencies.pop() if len(agencies) == 1 else None,
+    )
 
 
 def login_code_verify(*, email: str, code: str) -> tuple[str, PortalSession]:
