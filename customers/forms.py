@@ -26,9 +26,8 @@ class CustomerForm(forms.Form):
         required=False,
         initial=False,
         help_text=(
-            "On: the customer will be emailed an invitation to the client portal (nothing is "
-            "sent yet; the portal is coming). Off: no login invitation; send them a checkout "
-            "link instead."
+            "On: the customer's billing contact is emailed an invitation to the client portal. "
+            "Off: no login invitation; send them a checkout link instead."
         ),
     )
 

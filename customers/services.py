@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,7 +79,7 @@ def customer_update(
     commits, `customer_plan_changed` lets checkout close the links of the old plan."""
     if plan is not None and plan.agency_id != customer.agency_id:
         raise BillingError("Choose one of your own plans.", field="plan")
-    old_plan = customer.plan
+    old_plan, old_email = customer.plan, customer.email
     if old_plan != plan and customer_has_live_subscription(customer):
         raise BillingError(
             "This customer is subscribed: switch the plan of the subscription instead.",
@@ -94,6 +95,8 @@ def customer_update(
         raise BillingError(
             "A customer with this email already exists in your agency.", field="email"
         ) from None
+    if old_email.lower() != email.lower():
+        _contact_follows_customer_email(customer, old_email, email)
     if customer.stripe_customer_id:
         with stripe_errors_as_billing_errors("update the customer in Stripe"):
             stripe_client().v1.customers.update(
@@ -131,6 +134,15 @@ def customer_ensure_stripe(customer: Customer) -> str:
     Customer.objects.filter(pk=customer.pk).update(stripe_customer_id=stripe_customer.id)
     customer.stripe_customer_id = stripe_customer.id
     return stripe_customer.id
+
+
+def _contact_follows_customer_email(customer: Customer, old_email: str, email: str) -> None:
+    """The contact that was the customer's own email takes the new one (its portal sessions
+    end), unless the new email is already a contact of the customer."""
+    contacts = Contact.objects.alias(email_lower=Lower("email")).filter(customer=customer)
+    if contacts.filter(email_lower=email.lower()).exists():
+        return
+    contacts.filter(email_lower=old_email.lower()).update(email=email)
 
 
 _DUPLICATE_CONTACT = "This email is already a contact of this customer."

@@ -196,8 +196,8 @@ def test_the_portal_toggle_says_what_it_will_do_not_what_it_did(owner_client, ag
     form = owner_client.get(reverse("customer_create")).content.decode()
 
     assert "Login credentials emailed" not in page
-    assert "will be emailed when the portal opens; nothing has been sent yet" in page
-    assert "nothing is sent yet" in form
+    assert "Contacts says who was invited and when" in page
+    assert "billing contact is emailed an invitation to the client portal" in form
 
 
 def test_edit_customer_is_404_for_another_agency_and_open_to_admins(

@@ -160,3 +160,19 @@ def test_a_contact_of_another_customer_is_404_through_this_customer(owner_client
     response = owner_client.post(reverse("contact_remove", args=[mine.pk, theirs.pk]))
 
     assert response.status_code == 404
+
+
+def test_changing_the_customers_email_changes_its_own_contact(owner_client, agency):
+    add_customer(owner_client)
+    customer = Contact.objects.get().customer
+    ContactFactory(customer=customer, email="sam@client.example", role="viewer")
+
+    owner_client.post(
+        reverse("customer_edit", args=[customer.pk]),
+        {"name": customer.name, "email": "dana@new.example", "company": customer.company},
+    )
+
+    assert sorted(customer.contacts.values_list("email", flat=True)) == [
+        "dana@new.example",
+        "sam@client.example",
+    ]
