@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("customers/", include("customers.urls")),
     path("portal/", include("portal.urls")),
+    path("invoices/", include("invoices.urls")),
     path("", include("agencies.urls")),
 ]
 

@@ -13,6 +13,7 @@ from customers.models import Subscription
 from customers.selectors import get_customer_for_member
 from customers.services import customer_create, customer_update
 from customers.sync import subscriptions_sync_for_customer
+from invoices import selectors as invoice_selectors
 
 CUSTOMERS_PER_PAGE = 50
 STATUS_LABELS = dict(Subscription.Status.choices)
@@ -94,6 +95,7 @@ def customer_manage(request: HttpRequest, customer_id: int) -> HttpResponse:
             "billing_page": True,
             **selectors.stripe_information(customer),
             **checkout_selectors.checkout_sessions(customer),
+            **invoice_selectors.customer_invoices_section(customer),
             **selectors.customer_activity(customer),
             **selectors.contacts_section(customer),
         },

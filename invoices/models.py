@@ -1,11 +1,17 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from agencies.models import Agency
 from customers.models import Customer
+from plans.models import Price
 
 
 class Invoice(models.Model):
-    """Mirror of a Stripe Invoice on the agency's account."""
+    """Mirror of a Stripe Invoice on the agency's account, with the card payment that paid
+    it (the Charge: its fees and refunded amount)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft"
@@ -19,12 +25,25 @@ class Invoice(models.Model):
     stripe_id = models.CharField(max_length=255, unique=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True)
     number = models.CharField(max_length=100, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    collection_method = models.CharField(max_length=30, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     currency = models.CharField(max_length=3)
+    subtotal = models.BigIntegerField(default=0)
+    tax = models.BigIntegerField(default=0)
     total = models.BigIntegerField(default=0)
     amount_due = models.BigIntegerField(default=0)
     amount_paid = models.BigIntegerField(default=0)
     amount_remaining = models.BigIntegerField(default=0)
+    # The platform's application fee: known from our one-off request before payment, then
+    # from the charge. Stripe's processing fee comes from the charge's balance transaction.
+    platform_fee = models.BigIntegerField(null=True, blank=True)
+    stripe_fee = models.BigIntegerField(null=True, blank=True)
+    amount_refunded = models.BigIntegerField(default=0)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True, db_index=True)
+    card_brand = models.CharField(max_length=50, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
     hosted_invoice_url = models.URLField(max_length=2000, blank=True)
     invoice_pdf = models.URLField(max_length=2000, blank=True)
     due_date = models.DateTimeField(null=True, blank=True)
@@ -35,7 +54,177 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-stripe_created"]
-        indexes = [models.Index(fields=["agency", "status", "stripe_created"])]
+        indexes = [
+            models.Index(fields=["agency", "status", "stripe_created"]),
+            models.Index(fields=["agency", "stripe_created"]),
+            models.Index(fields=["customer", "stripe_created"]),
+            models.Index(fields=["customer", "paid_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number or self.stripe_id} ({self.status})"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open (or uncollectible) past its due date."""
+        unpaid = self.status in (self.Status.OPEN, self.Status.UNCOLLECTIBLE)
+        return unpaid and self.due_date is not None and self.due_date < timezone.now()
+
+    @property
+    def payable(self) -> bool:
+        """The client can still pay it on Stripe's hosted invoice page ("Pay now")."""
+        unpaid = self.status in (self.Status.OPEN, self.Status.UNCOLLECTIBLE)
+        return unpaid and self.amount_remaining > 0 and bool(self.hosted_invoice_url)
+
+    @property
+    def refundable(self) -> int:
+        """What may still be refunded: paid by card, less what has been refunded."""
+        if self.status != self.Status.PAID or not self.stripe_charge_id:
+            return 0
+        return self.amount_paid - self.amount_refunded
+
+
+class Refund(models.Model):
+    """A refund of an invoice's charge, made here (our row first) or in Stripe's dashboard.
+    Linked to the invoice once both are known, whatever order Stripe's events come in."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # our row; Stripe has not answered yet
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELED = "canceled"
+        REQUIRES_ACTION = "requires_action"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="refunds")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="refunds"
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="refunds"
+    )
+    stripe_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    stripe_charge_id = models.CharField(max_length=255, db_index=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stripe_created = models.DateTimeField()
+    stripe_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-stripe_created"]
+        indexes = [models.Index(fields=["customer", "stripe_created"])]
+
+    def __str__(self) -> str:
+        return f"refund {self.stripe_id or self.pk} of {self.amount} {self.currency}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"refund-{self.id}"
+
+
+class Dispute(models.Model):
+    """A cardholder's dispute of an invoice's charge (charge.dispute.*)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="disputes")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="disputes"
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, null=True, blank=True, related_name="disputes"
+    )
+    stripe_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255, db_index=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=40)
+    reason = models.CharField(max_length=60, blank=True)
+    # Stripe's dispute fee, from the dispute's balance transactions.
+    fee = models.BigIntegerField(default=0)
+    evidence_due_by = models.DateTimeField(null=True, blank=True)
+    stripe_created = models.DateTimeField()
+    stripe_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-stripe_created"]
+        indexes = [models.Index(fields=["customer", "stripe_created"])]
+
+    def __str__(self) -> str:
+        return f"dispute {self.stripe_id} ({self.status})"
+
+    @property
+    def lost(self) -> bool:
+        return self.status == "lost"
+
+
+class ProjectCharge(models.Model):
+    """A "Charge for project" request: our row, written before any Stripe call. Its id comes
+    from the form (a double click posts the same id) and derives every idempotency key, so one
+    request makes one Stripe invoice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="project_charges")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="project_charges")
+    description = models.CharField(max_length=500)
+    price = models.ForeignKey(
+        Price, on_delete=models.PROTECT, null=True, blank=True, related_name="project_charges"
+    )
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    platform_fee = models.BigIntegerField()
+    days_until_due = models.PositiveSmallIntegerField()
+    stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.SET_NULL, null=True, blank=True, related_name="project_charge"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.description} for {self.customer}"
+
+    def idempotency_key(self, step: str) -> str:
+        return f"projectcharge-{self.id}-{step}"
+
+
+class RevenueMonth(models.Model):
+    """What one client brought the agency in one month and currency, kept up to date by the
+    mirror (recomputed from the rows whenever one of them changes), so the revenue dashboard
+    reads a few hundred rows, not every invoice."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    month = models.DateField()  # the first day of the month, UTC
+    payments = models.PositiveIntegerField(default=0)
+    gross = models.BigIntegerField(default=0)
+    refunds = models.BigIntegerField(default=0)
+    disputes_lost = models.BigIntegerField(default=0)
+    platform_fees = models.BigIntegerField(default=0)
+    stripe_fees = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "customer", "currency", "month"], name="revenue_month_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.currency}"
+
+    @property
+    def net(self) -> int:
+        return (
+            self.gross - self.refunds - self.disputes_lost - self.platform_fees - self.stripe_fees
+        )

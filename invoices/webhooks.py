@@ -1,6 +1,6 @@
-"""Stripe events about the agencies' invoices."""
+"""Stripe events about the agencies' invoices, their payments, refunds and disputes."""
 
-from invoices.sync import invoice_upsert
+from invoices.sync import charge_upsert, dispute_upsert, invoice_upsert, refund_upsert
 from webhooks.handlers import upsert_for_agency
 from webhooks.models import WebhookEvent
 from webhooks.registry import handles
@@ -19,3 +19,26 @@ from webhooks.registry import handles
 )
 def invoice_changed(event: WebhookEvent) -> str | None:
     return upsert_for_agency(event, invoice_upsert)
+
+
+@handles("charge.succeeded", "charge.updated", "charge.refunded")
+def charge_changed(event: WebhookEvent) -> str | None:
+    return upsert_for_agency(
+        event, charge_upsert, unknown="charge {id} paid no invoice of agency {agency} yet"
+    )
+
+
+@handles("refund.created", "refund.updated", "refund.failed")
+def refund_changed(event: WebhookEvent) -> str | None:
+    return upsert_for_agency(event, refund_upsert)
+
+
+@handles(
+    "charge.dispute.created",
+    "charge.dispute.updated",
+    "charge.dispute.closed",
+    "charge.dispute.funds_withdrawn",
+    "charge.dispute.funds_reinstated",
+)
+def dispute_changed(event: WebhookEvent) -> str | None:
+    return upsert_for_agency(event, dispute_upsert)
