@@ -122,6 +122,13 @@ EXEMPT_FORMS = {
     # Manage Customers' search and filters: a GET form that stores nothing (its search box
     # keeps to the name column's 200 all the same).
     "customers.forms.CustomerFilterForm",
+    # Its page is per customer; tests/invoices/test_project_charge.py posts the longest
+    # description and one more.
+    "invoices.forms.ProjectChargeForm",
+    # No text field: an amount (a number input) and a reason chosen from a list.
+    "invoices.forms.RefundForm",
+    # A GET filter of the Invoices page: saves nothing.
+    "invoices.forms.InvoiceFilterForm",
 }
 
 

@@ -170,3 +170,18 @@ def test_the_form_shows_the_fee_rule_and_the_agency_default_days(owner_client, c
 
     assert "0.5% of the invoice&#x27;s subtotal" in page and "rounded half up" in page
     assert 'name="days_until_due" value="14"' in page
+
+
+def test_the_longest_description_is_sent_and_one_more_is_refused_by_the_field(
+    owner_client, customer
+):
+    page = owner_client.get(reverse("project_charge_new", args=[customer.pk])).content.decode()
+    assert 'name="description" maxlength="500"' in page
+
+    too_long = charge_for_project(owner_client, customer, description="x" * 501)
+    assert 'id="id_description_error"' in too_long.content.decode()
+    assert not ProjectCharge.objects.exists()
+
+    invoice = sent_invoice(owner_client, customer, description="x" * 500)
+    assert len(invoice.description) == 500
+    assert len(ProjectCharge.objects.get().description) == 500
