@@ -111,7 +111,7 @@ def test_another_agencys_invoice_cannot_be_marked_uncollectible(outsider_client,
 def test_the_invoices_page_needs_a_member(client, user_without_agency):
     assert client.get(reverse("invoice_list")).status_code == 302
     client.force_login(user_without_agency)
-    assert client.get(reverse("invoice_list")).status_code == 404
+    assert client.get(reverse("invoice_list")).status_code == 403
 
 
 def test_void_asks_first_then_voids_at_stripe(owner_client, customer):
