@@ -74,12 +74,14 @@ def customer_update(
     email_login_credentials: bool = False,
 ) -> Customer:
     """Change the customer's details and plan: our row first, then the Stripe Customer (if
-    there is one), in one transaction, so a Stripe refusal changes nothing. A subscribed
+    there is one), in one transaction, so a Stripe refusal changes nothing. Turning
+    `email_login_credentials` on emails the portal invitation (as Add Customer does). A subscribed
     customer keeps their plan here (switching plans changes the subscription). Once the change
     commits, `customer_plan_changed` lets checkout close the links of the old plan."""
     if plan is not None and plan.agency_id != customer.agency_id:
         raise BillingError("Choose one of your own plans.", field="plan")
     old_plan, old_email = customer.plan, customer.email
+    newly_invited = email_login_credentials and not customer.email_login_credentials
     if old_plan != plan and customer_has_live_subscription(customer):
         raise BillingError(
             "This customer is subscribed: switch the plan of the subscription instead.",
@@ -104,6 +106,8 @@ def customer_update(
                 {"name": name, "email": email, "description": company},
                 account_options(customer.agency.stripe_account_id or ""),
             )
+    if newly_invited:
+        contact_invite_send(contact=_billing_contact(customer))
     if old_plan != plan:
         transaction.on_commit(
             lambda: customer_plan_changed.send(Customer, customer=customer, old_plan=old_plan)
@@ -174,6 +178,16 @@ def contact_update(*, contact: Contact, name: str, email: str, role: str) -> Con
 def contact_delete(*, contact: Contact) -> None:
     """Remove a contact; their portal sessions end with it."""
     contact.delete()
+
+
+def _billing_contact(customer: Customer) -> Contact:
+    """The contact with the customer's own email, made a billing contact if there is none."""
+    contact = customer.contacts.filter(email__iexact=customer.email).first()  # type: ignore[attr-defined]
+    if contact is None:
+        contact = Contact.objects.create(
+            customer=customer, name=customer.name, email=customer.email, role=Contact.Role.BILLING
+        )
+    return contact
 
 
 def contact_invite_send(*, contact: Contact) -> None:

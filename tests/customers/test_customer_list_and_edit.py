@@ -189,7 +189,7 @@ def test_a_subscribed_customer_keeps_the_plan_here(client, owner_client, custome
     assert customer.plan.name == "Automation retainer"
 
 
-def test_the_portal_toggle_says_what_it_will_do_not_what_it_did(owner_client, agency):
+def test_the_portal_toggle_says_what_it_does(owner_client, agency):
     customer = CustomerFactory(agency=agency, email_login_credentials=True)
 
     page = owner_client.get(reverse("customer_manage", args=[customer.pk])).content.decode()
@@ -198,6 +198,20 @@ def test_the_portal_toggle_says_what_it_will_do_not_what_it_did(owner_client, ag
     assert "Login credentials emailed" not in page
     assert "Contacts says who was invited and when" in page
     assert "billing contact is emailed an invitation to the client portal" in form
+
+
+def test_turning_the_portal_toggle_on_in_edit_emails_the_invitation(
+    owner_client, agency, mailoutbox, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory(agency=agency, email="eve@client.example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(owner_client, customer, email_login_credentials="on")
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(owner_client, customer, email_login_credentials="on", name="Eve again")
+
+    assert [email.to for email in mailoutbox] == [["eve@client.example"]]
+    assert customer.contacts.get().invited_at is not None
 
 
 def test_edit_customer_is_404_for_another_agency_and_open_to_admins(
