@@ -205,6 +205,8 @@ def checkout_link_send(*, link: CheckoutLink | PayLink, sent_by: str) -> None:
 def _check_price_for_customer(customer: Customer, price: Price) -> None:
     if customer.plan_id is None or price.plan_id != customer.plan_id:
         raise BillingError("Choose a price of the customer's plan.")
+    if price.plan.archived_at is not None:
+        raise BillingError("This plan is archived: give the customer a current plan.")
     if not price.active or not price.stripe_price_id:
         raise BillingError("This price is no longer offered.")
     if price.interval == Price.Interval.ONE_TIME:

@@ -1,7 +1,7 @@
 """Reads of customers shared by several pages (Manage Customers, Manage Customer, the
 dashboard), always through the member's agency."""
 
-from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -102,6 +102,16 @@ def customers_for_list(
             Prefetch("subscriptions", queryset=Subscription.objects.order_by("-created_at"))
         )
     )
+
+
+def subscriber_counts_by_price(agency: Agency) -> dict[str, int]:
+    """Live subscriptions per Stripe price id, for Custom Plans (one query)."""
+    rows = (
+        Subscription.objects.filter(agency=agency, status__in=LIVE_SUBSCRIPTION_STATUSES)
+        .values("stripe_price_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["stripe_price_id"]: row["count"] for row in rows}
 
 
 def customer_counts(agency: Agency) -> dict[str, int]:

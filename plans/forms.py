@@ -7,8 +7,10 @@ from agency_billing.money import (
     MINIMUM_CHARGE,
     maximum_amount_text,
     minimum_charge_text,
+    minor_unit_factor,
     to_minor_units,
 )
+from plans.models import Plan, Price
 
 
 class AmountField(forms.DecimalField):
@@ -39,6 +41,27 @@ class AmountField(forms.DecimalField):
                 f"Stripe accepts prices up to {maximum_amount_text(self.currency)}."
             )
         return minor
+
+
+AMOUNT_FIELD = {
+    Price.Interval.MONTH: "monthly_amount",
+    Price.Interval.YEAR: "yearly_amount",
+    Price.Interval.ONE_TIME: "one_time_amount",
+}
+
+
+def plan_form_initial(plan: Plan) -> dict:
+    """The edit form's starting values: the plan and the amounts of its active prices."""
+    initial: dict = {
+        "name": plan.name,
+        "description": plan.description,
+        "trial_days": plan.trial_days,
+    }
+    for price in plan.prices.filter(active=True):
+        factor = minor_unit_factor(price.currency)
+        amount = Decimal(price.unit_amount) / factor
+        initial[AMOUNT_FIELD[price.interval]] = amount.quantize(Decimal(1) / factor)
+    return initial
 
 
 class PlanForm(forms.Form):
@@ -73,12 +96,21 @@ class PlanForm(forms.Form):
         self.fields["yearly_amount"] = AmountField(
             currency=currency, label=f"Yearly price ({code})", help_text="e.g. 25000.00"
         )
-        self.order_fields(["name", "description", "monthly_amount", "yearly_amount", "trial_days"])
+        self.fields["one_time_amount"] = AmountField(
+            currency=currency,
+            label=f"One-time price ({code})",
+            help_text="Optional: a fixed amount for one-off invoices (e.g. a setup fee).",
+        )
+        self.order_fields(
+            ["name", "description", "monthly_amount", "yearly_amount", "one_time_amount"]
+            + ["trial_days"]
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         no_amount_errors = not ({"monthly_amount", "yearly_amount"} & set(self.errors))
-        if no_amount_errors and not (cleaned.get("monthly_amount") or cleaned.get("yearly_amount")):
+        recurring = cleaned.get("monthly_amount") or cleaned.get("yearly_amount")
+        if no_amount_errors and not (recurring or cleaned.get("one_time_amount")):
             self.add_error(
                 "monthly_amount", "Give the plan a monthly price, a yearly price, or both."
             )

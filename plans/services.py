@@ -3,6 +3,7 @@
 import logging
 
 from django.db import transaction
+from django.utils import timezone
 
 from agencies.models import Agency
 from agency_billing.errors import BillingError
@@ -36,15 +37,21 @@ def plan_create(
     description: str = "",
     monthly_amount: int | None = None,
     yearly_amount: int | None = None,
+    one_time_amount: int | None = None,
     trial_days: int = 0,
 ) -> Plan:
-    """Create the plan and its Stripe Product and Prices in one go.
+    """Create the plan and its Stripe Product and Prices in one go (a one-time price is for
+    one-off invoices; checkout links use the monthly and yearly ones).
 
     Our rows are written first and give the Stripe calls their idempotency keys. If Stripe
     fails, the transaction rolls our rows back and any Product already made is archived, so
     nothing is left half-made on either side."""
     agency_check_can_bill(agency)
-    amounts = {Price.Interval.MONTH: monthly_amount, Price.Interval.YEAR: yearly_amount}
+    amounts = {
+        Price.Interval.MONTH: monthly_amount,
+        Price.Interval.YEAR: yearly_amount,
+        Price.Interval.ONE_TIME: one_time_amount,
+    }
     if not any(amounts.values()):
         raise BillingError("Give the plan a monthly price, a yearly price, or both.")
     plan = Plan.objects.create(
@@ -80,18 +87,98 @@ def _create_on_stripe(plan: Plan, prices: list[Price], account: str) -> None:
         plan.stripe_product_id = product.id
         plan.save(update_fields=["stripe_product_id"])
         for price in prices:
-            stripe_price = client.v1.prices.create(
-                {
-                    "product": product.id,
-                    "currency": price.currency,
-                    "unit_amount": price.unit_amount,
-                    "recurring": {"interval": price.interval},  # type: ignore[typeddict-item]
-                    "metadata": {"plan_id": str(plan.pk), "price_id": str(price.pk)},
-                },
-                account_options(account, idempotency_key=f"price-{price.pk}"),
+            _create_stripe_price(price, product.id, account)
+
+
+def _create_stripe_price(price: Price, product_id: str, account: str) -> None:
+    params: dict = {
+        "product": product_id,
+        "currency": price.currency,
+        "unit_amount": price.unit_amount,
+        "metadata": {"plan_id": str(price.plan_id), "price_id": str(price.pk)},
+    }
+    if price.interval != Price.Interval.ONE_TIME:
+        params["recurring"] = {"interval": price.interval}
+    stripe_price = stripe_client().v1.prices.create(
+        params,  # type: ignore[arg-type]
+        account_options(account, idempotency_key=f"price-{price.pk}"),
+    )
+    price.stripe_price_id = stripe_price.id
+    price.save(update_fields=["stripe_price_id"])
+
+
+@transaction.atomic
+def plan_update(
+    *,
+    plan: Plan,
+    name: str,
+    description: str = "",
+    monthly_amount: int | None = None,
+    yearly_amount: int | None = None,
+    one_time_amount: int | None = None,
+    trial_days: int = 0,
+) -> list[Price]:
+    """Change the plan: name and description go to the Stripe Product; an amount that differs
+    from the active price makes a new Price and archives the old one at Stripe (a price's
+    amount can never change there), and an empty amount archives that interval's price.
+    Subscriptions on an archived price stay on it. New trial days apply to new links. Our
+    rows first, then Stripe, in one transaction: a Stripe refusal changes none of our rows.
+    Returns the prices made."""
+    agency = plan.agency
+    agency_check_can_bill(agency)
+    amounts = {
+        Price.Interval.MONTH: monthly_amount,
+        Price.Interval.YEAR: yearly_amount,
+        Price.Interval.ONE_TIME: one_time_amount,
+    }
+    if not (monthly_amount or yearly_amount or one_time_amount):
+        raise BillingError("Give the plan a monthly price, a yearly price, or both.")
+    Plan.objects.select_for_update().get(pk=plan.pk)
+    plan.name, plan.description, plan.trial_days = name, description, trial_days
+    plan.save(update_fields=["name", "description", "trial_days"])
+    active = {price.interval: price for price in plan.prices.filter(active=True)}
+    retired = [
+        price for interval, price in active.items() if amounts.get(interval) != price.unit_amount
+    ]
+    Price.objects.filter(pk__in=[price.pk for price in retired]).update(active=False)
+    made = [
+        Price.objects.create(
+            plan=plan, interval=interval, unit_amount=amount, currency=agency.currency
+        )
+        for interval, amount in amounts.items()
+        if amount and (interval not in active or active[interval] in retired)
+    ]
+    account = agency.stripe_account_id or ""
+    with stripe_errors_as_billing_errors("update the plan"):
+        stripe_client().v1.products.update(
+            plan.stripe_product_id,
+            {"name": name, "description": description},
+            account_options(account),
+        )
+        for price in made:
+            _create_stripe_price(price, plan.stripe_product_id, account)
+        for price in retired:
+            if price.stripe_price_id:
+                stripe_client().v1.prices.update(
+                    price.stripe_price_id, {"active": False}, account_options(account)
+                )
+    logger.info("Plan %s updated: %d new price(s), %d archived", plan.pk, len(made), len(retired))
+    return made
+
+
+@transaction.atomic
+def plan_archive(*, plan: Plan) -> None:
+    """Archive the plan: gone from the pickers, no new links; its Stripe Product is archived
+    (inactive), and subscriptions on its prices keep charging. History is kept."""
+    Plan.objects.filter(pk=plan.pk, archived_at=None).update(archived_at=timezone.now())
+    plan.refresh_from_db(fields=["archived_at"])
+    if plan.stripe_product_id:
+        with stripe_errors_as_billing_errors("archive the plan"):
+            stripe_client().v1.products.update(
+                plan.stripe_product_id,
+                {"active": False},
+                account_options(plan.agency.stripe_account_id or ""),
             )
-            price.stripe_price_id = stripe_price.id
-            price.save(update_fields=["stripe_price_id"])
 
 
 def _archive_product(product_id: str, account: str) -> None:

@@ -79,6 +79,7 @@ STAFF_PAGES = [
     Page("manage customer", lambda s: reverse("customer_manage", args=[s.customer.pk])),
     Page("plan list", lambda s: reverse("plan_list")),
     Page("new plan", lambda s: reverse("plan_new")),
+    Page("edit plan", lambda s: reverse("plan_edit", args=[s.plan.pk])),
     Page("new plan, errors", lambda s: reverse("plan_new"), prepare=submit_empty("Create plan")),
     Page("stripe account", lambda s: reverse("stripe_connect")),
     Page("disconnect stripe", lambda s: reverse("stripe_disconnect")),
