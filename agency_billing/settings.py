@@ -164,6 +164,8 @@ RATE_LIMITS = {
     "signup": env("SIGNUP_RATE_LIMIT", default="10/h"),
     # opens of one evergreen pay link (/pay/<token>/), whoever opens it
     "pay_link": env("PAY_LINK_RATE_LIMIT", default="30/h"),
+    # portal login code entries from one address (each code also burns after 5 wrong tries)
+    "portal_code": env("PORTAL_CODE_RATE_LIMIT", default="30/15m"),
 }
 RATELIMIT_IP_META_KEY = "agency_billing.rate_limits.client_ip"
 # Rate-limit counters live in the cache. In memory by default, which counts per process:

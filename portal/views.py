@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.models import Agency
 from agency_billing.errors import BillingError
+from agency_billing.rate_limits import client_ip, rate_limit
 from customers.models import Contact
 from customers.selectors import contacts_for_email
 from invoices.models import Invoice
@@ -40,12 +41,6 @@ INVOICES_PER_PAGE = 50
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is whatever the client wants it to be unless a
-    # trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @require_http_methods(["GET", "POST"])
 def portal_login(request: HttpRequest) -> HttpResponse:
     """Email → code. The answer is the same redirect whether or not the email is a contact."""
@@ -54,7 +49,7 @@ def portal_login(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             email = form.cleaned_data["email"]
             try:
-                login_code_request(email=email, ip=_client_ip(request))
+                login_code_request(email=email, ip=client_ip(request) or None)
             except BillingError as error:
                 form.add_error(error.field, error.message)
                 return render(request, "portal/login.html", {"form": form}, status=429)
@@ -65,6 +60,7 @@ def portal_login(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("portal_code")
 def portal_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None, initial={"email": request.GET.get("email", "")[:254]})
     if request.method == "POST" and form.is_valid():

@@ -330,3 +330,18 @@ def test_asking_for_a_code_does_the_same_work_for_a_contact_and_a_stranger(conta
 
     assert len(known) > 3
     assert [shape(sql) for sql in known] == [shape(sql) for sql in unknown]
+
+
+def test_one_address_may_enter_a_limited_number_of_codes(contact, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "portal_code": "3/15m"}
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    request_code(Client(), contact.email)
+    code = last_code_sent_to(contact.email)
+    for _ in range(3):
+        assert submit_code(attacker, contact.email, other_code(code)).status_code == 200
+
+    refused = submit_code(attacker, contact.email, code)
+
+    assert refused.status_code == 429
+    assert not PortalSession.objects.exists()
+    assert submit_code(Client(), contact.email, code).status_code == 302
