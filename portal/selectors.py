@@ -10,7 +10,8 @@ from django.utils import timezone
 from customers.models import Customer, PaymentMethod, Subscription
 
 LIVE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused", "incomplete")
-OPEN = "open"  # Invoice.Status.OPEN
+# What the client can still pay (invoices.selectors.UNPAID): open or uncollectible.
+UNPAID = ("open", "uncollectible")
 
 
 @dataclass
@@ -34,7 +35,7 @@ OUTSTANDING_SHOWN = 10
 def outstanding(customer: Customer) -> dict:
     """The overview's outstanding invoices: the oldest-due few, and the total still due per
     currency over all of them (two queries, however many there are)."""
-    open_invoices = customer_invoices(customer).filter(status=OPEN)
+    open_invoices = customer_invoices(customer).filter(status__in=UNPAID, amount_remaining__gt=0)
     totals = (
         open_invoices.order_by()
         .values("currency")
@@ -52,7 +53,7 @@ def outstanding(customer: Customer) -> dict:
 def customer_invoices(customer: Customer) -> QuerySet:
     """Every invoice the client may see (drafts are the agency's business), newest first,
     each with `overdue`: open and past its due date."""
-    overdue = Q(status=OPEN, due_date__lt=timezone.now())
+    overdue = Q(status__in=UNPAID, due_date__lt=timezone.now())
     return (
         customer.invoices.exclude(status="draft")  # type: ignore[attr-defined]
         .annotate(overdue=ExpressionWrapper(overdue, output_field=BooleanField()))

@@ -170,7 +170,7 @@ def _invoice_for_contact(request: HttpRequest, invoice_id: int) -> Invoice:
 def portal_invoice_pay(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """Pay now: off to the invoice's hosted page on Stripe."""
     invoice = _invoice_for_contact(request, invoice_id)
-    if invoice.status != Invoice.Status.OPEN or not invoice.hosted_invoice_url:
+    if not invoice.payable:
         messages.error(request, f"Invoice {invoice.number or ''} has nothing left to pay.")
         return redirect("portal_invoices")
     return HttpResponseRedirect(invoice.hosted_invoice_url, status=303)

@@ -331,3 +331,13 @@ def test_the_overview_lists_the_first_ten_unpaid_invoices_and_totals_them_all(
     assert "Total due: <strong>1,200.00 USD</strong>" in page
     assert "DUE-00" in page and "DUE-09" in page and "DUE-10" not in page
     assert "See all 12 unpaid invoices" in page
+
+
+def test_an_uncollectible_invoice_can_still_be_paid(client_of, subscribed):
+    invoice = add_invoice(subscribed.customer, status="uncollectible", number="BAD-1")
+
+    page = client_of.get(reverse("portal_billing")).content.decode()
+    response = client_of.post(reverse("portal_invoice_pay", args=[invoice.pk]))
+
+    assert "BAD-1" in page and "Pay now" in page
+    assert response.status_code == 303
