@@ -136,3 +136,43 @@ def months_ago(today: date, months: int) -> date:
     """The first day of the month `months` before `today`'s."""
     index = today.year * 12 + today.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
+
+
+class RevenueRangeForm(forms.Form):
+    """The dashboard's period, in whole months (default: the last 12, this one included)."""
+
+    start = forms.DateField(
+        label="From month",
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    end = forms.DateField(
+        label="To month",
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_end = today.replace(day=1)
+        self.default_start = months_ago(today, 11)
+
+    def period(self) -> tuple[date, date]:
+        if not self.is_valid():
+            return self.default_start, self.default_end
+        start = self.cleaned_data.get("start") or self.default_start
+        end = self.cleaned_data.get("end") or self.default_end
+        return (start, end) if start <= end else (end, start)
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and (end.year - start.year) * 12 + end.month - start.month > 59:
+            self.add_error("end", "Choose at most five years.")
+        return cleaned
+
+
+class StripeCheckForm(forms.Form):
+    month = forms.DateField(input_formats=["%Y-%m"], label="Month")

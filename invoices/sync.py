@@ -276,7 +276,7 @@ def month_of(moment: datetime) -> date:
     return moment.astimezone(UTC).date().replace(day=1)
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
+def month_bounds(month: date) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=UTC)
     following = (
         datetime(month.year + 1, 1, 1, tzinfo=UTC)
@@ -290,7 +290,7 @@ def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> Reve
     """Recompute the client's figures for the month (UTC) and currency of `moment` from the
     mirror's rows. Idempotent and order-free: the result depends only on the rows."""
     month = month_of(moment)
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     paid = Invoice.objects.filter(
         customer=customer,
         currency=currency,

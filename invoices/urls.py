@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import views
+from invoices import revenue_views, views
 
 urlpatterns = [
     path("", views.invoice_list, name="invoice_list"),
@@ -13,4 +13,8 @@ urlpatterns = [
         name="invoice_mark_uncollectible",
     ),
     path("<int:invoice_id>/refund/", views.invoice_refund, name="invoice_refund"),
+    path("revenue/", revenue_views.revenue_dashboard, name="revenue"),
+    path("revenue/check/", revenue_views.revenue_check, name="revenue_check"),
+    path("revenue/clients.csv", revenue_views.revenue_clients_csv, name="revenue_clients_csv"),
+    path("revenue/payments.csv", revenue_views.revenue_payments_csv, name="revenue_payments_csv"),
 ]

@@ -129,6 +129,10 @@ EXEMPT_FORMS = {
     "invoices.forms.RefundForm",
     # A GET filter of the Invoices page: saves nothing.
     "invoices.forms.InvoiceFilterForm",
+    # The revenue dashboard's period and its Check against Stripe month: month inputs that
+    # save nothing.
+    "invoices.forms.RevenueRangeForm",
+    "invoices.forms.StripeCheckForm",
 }
 
 

@@ -36,7 +36,7 @@ def charge_for_project(
 def sent_invoice(client: Client, customer, **kwargs) -> Invoice:
     response = charge_for_project(client, customer, **kwargs)
     assert response.status_code == 302, response.content.decode()[:2000]
-    return customer.invoices.get()
+    return customer.invoices.latest("pk")
 
 
 def pay_on_hosted_page(invoice: Invoice, *, card="4242 4242 4242 4242") -> str:

@@ -1,0 +1,228 @@
+"""The owner's revenue figures: read from the monthly aggregates the mirror keeps
+(`RevenueMonth`), recurring revenue from the subscription mirror, and a check of one month
+against Stripe's own balance transactions.
+
+Definitions (also written on the page):
+- gross: what clients paid on invoices (by the day paid); refunds: what was refunded (by the
+  day refunded); disputes lost: the amount of disputes opened in the period that the agency
+  lost; platform fees: the application fees; Stripe fees: Stripe's processing fees and
+  dispute fees; net = gross − refunds − disputes lost − platform fees − Stripe fees.
+- MRR: the monthly value of subscriptions that are active or past due, and not paused
+  (yearly prices count a twelfth; trials count nothing; a subscription canceled at period end
+  counts until its period ends). ARR = 12 × MRR.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce
+
+from agencies.models import Agency
+from agency_billing.stripe_client import (
+    account_options,
+    stripe_client,
+    stripe_errors_as_billing_errors,
+)
+from customers.models import Subscription
+from invoices.models import Invoice, RevenueMonth
+from invoices.sync import month_bounds
+
+FIGURES = ("gross", "refunds", "disputes_lost", "platform_fees", "stripe_fees")
+_SUMS = {name: Sum(name) for name in FIGURES}
+
+
+def _with_net(row: dict) -> dict:
+    costs = row["refunds"] + row["disputes_lost"] + row["platform_fees"] + row["stripe_fees"]
+    return {**row, "net": row["gross"] - costs}
+
+
+def _months(agency: Agency, start: date, end: date) -> QuerySet[RevenueMonth]:
+    return RevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
+
+
+def revenue_by_month(agency: Agency, start: date, end: date) -> dict[str, list[dict]]:
+    """Per currency, one row per month from `start` to `end` (first days), empty months
+    included, oldest first. One query."""
+    found = {
+        (row["currency"], row["month"]): row
+        for row in _months(agency, start, end)
+        .values("currency", "month")
+        .annotate(**_SUMS)
+        .order_by()
+    }
+    months = list(_month_range(start, end))
+    empty = dict.fromkeys(FIGURES, 0)
+    return {
+        currency: [
+            _with_net({"month": month, **empty, **found.get((currency, month), {})})
+            for month in months
+        ]
+        for currency in sorted({currency for currency, _ in found})
+    }
+
+
+def revenue_by_client(agency: Agency, start: date, end: date) -> list[dict]:
+    """One row per client and currency, largest gross first. One query."""
+    rows = (
+        _months(agency, start, end)
+        .values("customer_id", "customer__name", "currency")
+        .annotate(**_SUMS, payments=Sum("payments"))
+        .order_by("currency", "-gross", "customer__name")
+    )
+    return [_with_net(row) for row in rows]
+
+
+def revenue_totals(by_month: dict[str, list[dict]]) -> dict[str, dict]:
+    """The period's figures per currency, summed from the monthly rows."""
+    return {
+        currency: _with_net({name: sum(row[name] for row in rows) for name in FIGURES})
+        for currency, rows in by_month.items()
+    }
+
+
+def _month_range(start: date, end: date) -> Iterator[date]:
+    month = start
+    while month <= end:
+        yield month
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def payments_in(agency: Agency, start: datetime, end: datetime) -> QuerySet[Invoice]:
+    """Every invoice paid in [start, end), oldest first, for the accountant's CSV."""
+    return (
+        agency.invoices.filter(status=Invoice.Status.PAID, paid_at__gte=start, paid_at__lt=end)
+        .select_related("customer")
+        .order_by("paid_at", "pk")
+    )
+
+
+def recurring_revenue(agency: Agency, month_start: datetime) -> dict[str, dict]:
+    """MRR, ARR, active subscriptions, new and churned MRR this month, per currency, from the
+    subscription mirror. One query."""
+    monthly = Case(
+        When(interval="year", then=F("unit_amount") / 12),
+        When(interval="month", then=F("unit_amount")),
+        default=0,
+        output_field=IntegerField(),
+    )
+    counting = Q(
+        status__in=[Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
+        collection_paused=False,
+    )
+    ended_this_month = Q(ended_at__gte=month_start) | Q(
+        status=Subscription.Status.CANCELED, ended_at=None, canceled_at__gte=month_start
+    )
+    rows = (
+        Subscription.objects.filter(agency=agency)
+        .exclude(currency="")
+        .values("currency")
+        .annotate(
+            mrr=Coalesce(Sum(monthly, filter=counting), 0),
+            active=Count("pk", filter=counting),
+            new=Coalesce(Sum(monthly, filter=counting & Q(created_at__gte=month_start)), 0),
+            churned=Coalesce(Sum(monthly, filter=ended_this_month & ~counting), 0),
+        )
+        .order_by("currency")
+    )
+    return {row["currency"]: {**row, "arr": row["mrr"] * 12} for row in rows}
+
+
+@dataclass
+class StripeComparison:
+    """One month and currency: our figures, Stripe's, and where they differ."""
+
+    currency: str
+    ours: dict[str, int]
+    stripe: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def differences(self) -> list[tuple[str, int, int]]:
+        return [
+            (name, self.ours.get(name, 0), self.stripe.get(name, 0))
+            for name in CHECKED
+            if self.ours.get(name, 0) != self.stripe.get(name, 0)
+        ]
+
+
+CHECKED = ("gross", "refunds", "disputes", "platform_fees", "stripe_fees")
+
+
+def check_against_stripe(agency: Agency, month: date) -> list[StripeComparison]:
+    """Compare the month's figures with Stripe's balance transactions for the account (listed
+    100 a page): charges (gross, Stripe's fee, the application fee), refunds, and dispute
+    withdrawals less reinstatements (with the dispute fee)."""
+    start, end = month_bounds(month)
+    stripe_side: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHECKED, 0))
+    created = {"gte": int(start.timestamp()), "lt": int(end.timestamp())}
+    with stripe_errors_as_billing_errors("list the balance transactions"):
+        listing = stripe_client().v1.balance_transactions.list(
+            {"limit": 100, "created": created},  # type: ignore[arg-type]
+            account_options(agency.stripe_account_id or ""),
+        )
+        for transaction in listing.auto_paging_iter():
+            _add_transaction(stripe_side[transaction.currency], transaction)
+    ours: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHECKED, 0))
+    for row in _months(agency, month, month).values("currency").annotate(**_SUMS).order_by():
+        ours[row["currency"]] = {
+            "gross": row["gross"],
+            "refunds": row["refunds"],
+            "disputes": row["disputes_lost"],
+            "platform_fees": row["platform_fees"],
+            "stripe_fees": row["stripe_fees"],
+        }
+    currencies = sorted(set(ours) | set(stripe_side))
+    return [
+        StripeComparison(currency, dict(ours[currency]), dict(stripe_side[currency]))
+        for currency in currencies
+    ]
+
+
+def _add_transaction(figures: dict[str, int], transaction) -> None:
+    fees = {"stripe_fee": 0, "application_fee": 0}
+    for detail in transaction.fee_details:
+        fees[detail.type] = fees.get(detail.type, 0) + detail.amount
+    figures["stripe_fees"] += fees["stripe_fee"]
+    if transaction.type in ("charge", "payment"):
+        figures["gross"] += transaction.amount
+        figures["platform_fees"] += fees["application_fee"]
+    elif transaction.type == "refund":
+        figures["refunds"] -= transaction.amount
+    elif transaction.reporting_category in ("dispute", "dispute_reversal"):
+        figures["disputes"] -= transaction.amount
+
+
+CHART_HEIGHT = 160
+BAR_WIDTH = 28
+BAR_GAP = 12
+
+
+def chart(rows: list[dict]) -> dict:
+    """An SVG bar chart of net per month (negative months drawn below the axis), sized for
+    the template to draw without any script."""
+    top = max([row["net"] for row in rows] + [0])
+    bottom = min([row["net"] for row in rows] + [0])
+    span = (top - bottom) or 1
+    axis = round(CHART_HEIGHT * top / span)
+    bars = []
+    for index, row in enumerate(rows):
+        height = round(CHART_HEIGHT * abs(row["net"]) / span)
+        bars.append(
+            {
+                "x": index * (BAR_WIDTH + BAR_GAP),
+                "y": axis - height if row["net"] >= 0 else axis,
+                "height": height,
+                "row": row,
+                "negative": row["net"] < 0,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": len(rows) * (BAR_WIDTH + BAR_GAP),
+        "height": CHART_HEIGHT + 20,
+        "axis": axis,
+        "bar_width": BAR_WIDTH,
+        "label_y": CHART_HEIGHT + 16,
+    }
