@@ -64,15 +64,21 @@ def revenue_by_month(agency: Agency, start: date, end: date) -> dict[str, list[d
     }
 
 
-def revenue_by_client(agency: Agency, start: date, end: date) -> list[dict]:
-    """One row per client and currency, largest gross first. One query."""
+CLIENTS_SHOWN = 50
+
+
+def revenue_by_client(
+    agency: Agency, start: date, end: date, *, limit: int | None = None
+) -> list[dict]:
+    """One row per client and currency, largest gross first (the first `limit`). One
+    query."""
     rows = (
         _months(agency, start, end)
         .values("customer_id", "customer__name", "currency")
         .annotate(**_SUMS, payments=Sum("payments"))
-        .order_by("currency", "-gross", "customer__name")
+        .order_by("-gross", "currency", "customer__name")
     )
-    return [_with_net(row) for row in rows]
+    return [_with_net(row) for row in (rows[:limit] if limit else rows)]
 
 
 def revenue_totals(by_month: dict[str, list[dict]]) -> dict[str, dict]:

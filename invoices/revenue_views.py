@@ -51,7 +51,8 @@ def _dashboard(agency, form: RevenueRangeForm, start: date, end: date) -> dict:
             }
             for currency, rows in by_month.items()
         ],
-        "by_client": revenue.revenue_by_client(agency, start, end),
+        "by_client": revenue.revenue_by_client(agency, start, end, limit=revenue.CLIENTS_SHOWN),
+        "clients_shown": revenue.CLIENTS_SHOWN,
         "recurring": revenue.recurring_revenue(agency, this_month),
         "check_form": StripeCheckForm(initial={"month": end}),
         "query": f"start={start:%Y-%m}&end={end:%Y-%m}",
