@@ -60,3 +60,21 @@ class StaffLoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email of the new admin", max_length=150)
+
+
+class AcceptInvitationForm(forms.Form):
+    password = forms.CharField(label="Choose a password", widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = get_user_model()(username=self.email, email=self.email)
+        password_validation.validate_password(password, user)
+        return password

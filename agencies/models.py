@@ -1,8 +1,10 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from agency_billing.errors import (
     AgencySuspendedCannotBillError,
@@ -132,3 +134,35 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(models.Model):
+    """The owner's invitation for someone to join the agency as an admin. Accepting it (the
+    emailed link) creates their account; it works once."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=150)  # becomes the username (150 characters)
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "agency",
+                Lower("email"),
+                condition=models.Q(accepted_at=None),
+                name="one_open_invitation_per_email_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.agency}"

@@ -15,6 +15,18 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("team/", views.team, name="team"),
+    path(
+        "team/members/<int:membership_id>/remove/",
+        views.team_member_remove_view,
+        name="team_member_remove",
+    ),
+    path(
+        "team/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("billing/connect/", views.stripe_connect, name="stripe_connect"),
     path("billing/connect/start/", views.stripe_connect_start, name="stripe_connect_start"),
     path("billing/connect/return/", views.stripe_connect_return, name="stripe_connect_return"),

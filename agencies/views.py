@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies.access import member_required, owner_required
-from agencies.forms import SignupForm
+from agencies.forms import AcceptInvitationForm, InviteForm, SignupForm
+from agencies.models import Invitation
 from agencies.services import (
     agency_onboarding_link,
     agency_signup,
@@ -15,6 +17,12 @@ from agencies.services import (
     agency_stripe_reconnect,
 )
 from agencies.sync import agency_account_refresh
+from agencies.team import (
+    invitation_accept,
+    invitation_revoke,
+    team_invite,
+    team_member_remove,
+)
 from agency_billing.errors import BillingError
 from agency_billing.rate_limits import rate_limit
 from customers.selectors import customer_counts
@@ -137,3 +145,76 @@ def _redirect_to_onboarding(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("stripe_connect")
     return redirect(url)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def team(request: HttpRequest) -> HttpResponse:
+    """The team: members and open invitations; the owner invites (POST) and removes admins."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if request.method == "POST" and not membership.is_owner:
+        raise PermissionDenied("Only the agency owner manages the team.")
+    agency = membership.agency
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team_invite(agency=agency, email=form.cleaned_data["email"], invited_by=request.user)
+        except BillingError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(request, f"Invitation emailed to {form.cleaned_data['email']}.")
+            return redirect("team")
+    members = agency.memberships.select_related("user").order_by("role", "user__email")
+    invitations = agency.invitations.filter(accepted_at=None).select_related("invited_by")
+    context = {"members": members, "invitations": invitations, "form": form}
+    return render(request, "agencies/team.html", context)
+
+
+@owner_required
+@require_POST
+def team_member_remove_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    member = get_object_or_404(agency.memberships.select_related("user"), pk=membership_id)
+    try:
+        team_member_remove(membership=member)
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{member.user.email} was removed from the team.")
+    return redirect("team")
+
+
+@owner_required
+@require_POST
+def invitation_revoke_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    invitation = get_object_or_404(agency.invitations, pk=invitation_id, accepted_at=None)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+    return redirect("team")
+
+
+@rate_limit("signup")
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: the invited person chooses a password and is signed in."""
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("agency"), token=token, accepted_at=None
+    )
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, email=invitation.email
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = invitation_accept(
+                invitation=invitation, password=form.cleaned_data["password"]
+            )
+        except BillingError as error:
+            form.add_error(None, error.message)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {invitation.agency.name}!")
+            return redirect("dashboard")
+    return render(
+        request, "agencies/invitation_accept.html", {"invitation": invitation, "form": form}
+    )

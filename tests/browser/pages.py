@@ -67,6 +67,13 @@ def _revoked_pay_link(s: Scenario) -> str:
     return reverse("pay_link", args=[pay_link.token])
 
 
+def _invitation(s: Scenario) -> str:
+    from agencies.models import Invitation
+
+    invitation = Invitation.objects.create(agency=s.agency, email="new.admin@example.com")
+    return reverse("invitation_accept", args=[invitation.token])
+
+
 STAFF_PAGES = [
     Page("dashboard", lambda s: reverse("dashboard")),
     Page("customer list", lambda s: reverse("customer_list")),
@@ -82,6 +89,7 @@ STAFF_PAGES = [
     Page("edit plan", lambda s: reverse("plan_edit", args=[s.plan.pk])),
     Page("new plan, errors", lambda s: reverse("plan_new"), prepare=submit_empty("Create plan")),
     Page("stripe account", lambda s: reverse("stripe_connect")),
+    Page("team", lambda s: reverse("team")),
     Page("disconnect stripe", lambda s: reverse("stripe_disconnect")),
     Page("customer list, filtered", lambda s: f"{reverse('customer_list')}?q=x&status=none"),
     Page("edit customer", lambda s: reverse("customer_edit", args=[s.customer.pk])),
@@ -107,6 +115,7 @@ PUBLIC_PAGES = [
         prepare=submit_empty("Create agency"),
     ),
     Page("not found", lambda s: "/no-such-page/", who="visitor", staff=False),
+    Page("accept invitation", _invitation, who="visitor", staff=False),
     Page("pay link, withdrawn", _revoked_pay_link, who="visitor", staff=False),
 ]
 

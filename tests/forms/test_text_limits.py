@@ -21,8 +21,8 @@ from django.db import models
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from agencies.forms import SignupForm
-from agencies.models import Agency
+from agencies.forms import InviteForm, SignupForm
+from agencies.models import Agency, Invitation
 from customers.forms import ContactForm, CustomerForm
 from customers.models import Contact, Customer
 from plans.forms import PlanForm
@@ -99,6 +99,13 @@ FORM_PAGES = [
         url_args=lambda agency: [CustomerFactory(agency=agency).pk],
     ),
     FormPage(
+        form=InviteForm,
+        url_name="team",
+        visitor="owner",
+        data=lambda n: {"email": f"admin{n}@example.com"},
+        model=Invitation,
+    ),
+    FormPage(
         form=EmailForm,
         url_name="portal_login",
         visitor="anonymous",
@@ -122,6 +129,9 @@ EXEMPT_FORMS = {
     # Manage Customers' search and filters: a GET form that stores nothing (its search box
     # keeps to the name column's 200 all the same).
     "customers.forms.CustomerFilterForm",
+    # Its one text field is the new password (no column of ours; Django's validators check
+    # it): tests/agencies/test_team.py covers what it accepts.
+    "agencies.forms.AcceptInvitationForm",
     # Its page is per customer; tests/invoices/test_project_charge.py posts the longest
     # description and one more.
     "invoices.forms.ProjectChargeForm",
