@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from agencies.models import Membership
 
@@ -21,13 +22,18 @@ def member_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
-            request.membership = Membership.objects.select_related("agency").get(  # type: ignore[attr-defined]
-                user=request.user
+            # The logo's bytes are served by their own view, never needed by a page.
+            request.membership = (  # type: ignore[attr-defined]
+                Membership.objects.select_related("agency")
+                .defer("agency__logo")
+                .get(user=request.user)
             )
         except Membership.DoesNotExist:
             # The platform operator (createsuperuser) or someone removed from their agency.
             return render(request, "agencies/no_agency.html", status=403)
-        return view(request, *args, **kwargs)
+        # Pages show dates and times in the agency's time zone.
+        with timezone.override(request.membership.agency.zone):  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
 
     return wrapper
 

@@ -1,10 +1,14 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import MaxLengthValidator
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.urls import reverse
 from django.utils.html import format_html
 
+from agencies.models import Agency
+from agency_billing.emails import send_email
 from agency_billing.money import CURRENCY_CHOICES
 
 
@@ -78,3 +82,119 @@ class AcceptInvitationForm(forms.Form):
         user = get_user_model()(username=self.email, email=self.email)
         password_validation.validate_password(password, user)
         return password
+
+
+LOGO_MAX_BYTES = 256 * 1024
+# The image types every mail client and browser shows; no SVG (it can carry scripts).
+LOGO_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+TAX_CHOICES = [("", "Platform default"), ("on", "On"), ("off", "Off")]
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class AgencySettingsForm(forms.Form):
+    """The owner's Settings page. The currency cannot change once a plan exists: its prices
+    are in that currency at Stripe."""
+
+    name = forms.CharField(label="Agency name", max_length=200)
+    logo = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text="PNG, JPEG or GIF, at most 256 KB. Shown on checkout pages, emails and the "
+        "portal.",
+    )
+    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+    brand_color = forms.CharField(
+        label="Brand colour",
+        max_length=7,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #635bff.")],
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text="Buttons on checkout pages and the portal, and the header of emails.",
+    )
+    currency = forms.ChoiceField(label="Billing currency", choices=CURRENCY_CHOICES)
+    time_zone = forms.ChoiceField(
+        label="Time zone", help_text="Dates and times on every page and email use it."
+    )
+    stripe_tax = forms.ChoiceField(
+        label="Stripe Tax",
+        choices=TAX_CHOICES,
+        required=False,
+        help_text="Let Stripe calculate sales tax and VAT on checkout and invoices.",
+    )
+    default_days_until_due = forms.IntegerField(
+        label="Days until an invoice is due",
+        min_value=1,
+        max_value=365,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="For invoices you send; clients pay within this many days.",
+    )
+
+    def __init__(self, *args, agency: Agency, currency_locked: bool, **kwargs) -> None:
+        tax = {None: "", True: "on", False: "off"}[agency.stripe_tax_enabled]
+        initial = {
+            "name": agency.name,
+            "brand_color": agency.brand_color,
+            "currency": agency.currency,
+            "time_zone": agency.time_zone,
+            "stripe_tax": tax,
+            "default_days_until_due": agency.default_days_until_due,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["time_zone"].choices = _time_zone_choices()
+        if currency_locked:
+            currency = self.fields["currency"]
+            currency.disabled = True
+            currency.help_text = (
+                "Locked: your plans have Stripe prices in this currency. "
+                "A new currency needs a new agency."
+            )
+        if not agency.logo_content_type:
+            del self.fields["remove_logo"]
+
+    def clean_logo(self) -> tuple[bytes, str] | None:
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo is larger than 256 KB; use a smaller image.")
+        content = upload.read()
+        for signature, content_type in LOGO_SIGNATURES.items():
+            if content.startswith(signature):
+                return content, content_type
+        raise forms.ValidationError("Upload a PNG, JPEG or GIF image.")
+
+    def clean_stripe_tax(self) -> bool | None:
+        return {"": None, "on": True, "off": False}[self.cleaned_data.get("stripe_tax") or ""]
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """Django's reset form, whose mail goes through the product's one send path (the sandbox
+    outbox in sandbox mode). Django answers the same whether or not the email has an account."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        membership = getattr(context["user"], "membership", None)
+        send_email(
+            to=to_email,
+            template="password_reset",
+            context=context,
+            agency=membership.agency if membership else None,
+        )

@@ -1,4 +1,5 @@
 import secrets
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -74,6 +75,14 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The agency's time zone; UTC if the stored name is unknown to this machine."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
 
     @property
     def automatic_tax(self) -> bool:

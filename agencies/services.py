@@ -82,3 +82,34 @@ def agency_onboarding_link(
             {"idempotency_key": f"accountlink-{uuid.uuid4()}"},
         )
     return link.url
+
+
+@transaction.atomic
+def agency_settings_update(
+    *,
+    agency: Agency,
+    name: str,
+    brand_color: str,
+    currency: str,
+    time_zone: str,
+    stripe_tax_enabled: bool | None,
+    default_days_until_due: int,
+    logo: tuple[bytes, str] | None = None,
+    remove_logo: bool = False,
+) -> Agency:
+    """Save the owner's settings. The currency stays as it is once the agency has a plan
+    (its Stripe prices are in that currency), whatever the caller passes."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    agency.name = name
+    agency.brand_color = brand_color.lower()
+    if not agency.plans.exists():  # type: ignore[attr-defined]
+        agency.currency = currency
+    agency.time_zone = time_zone
+    agency.stripe_tax_enabled = stripe_tax_enabled
+    agency.default_days_until_due = default_days_until_due
+    if logo is not None:
+        agency.logo, agency.logo_content_type = logo
+    elif remove_logo:
+        agency.logo, agency.logo_content_type = b"", ""
+    agency.save()
+    return agency

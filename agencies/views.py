@@ -2,16 +2,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.access import member_required, owner_required
-from agencies.forms import AcceptInvitationForm, InviteForm, SignupForm
-from agencies.models import Invitation
+from agencies.forms import AcceptInvitationForm, AgencySettingsForm, InviteForm, SignupForm
+from agencies.models import Agency, Invitation
 from agencies.services import (
     agency_onboarding_link,
+    agency_settings_update,
     agency_signup,
     agency_stripe_disconnect,
     agency_stripe_reconnect,
@@ -49,6 +51,21 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class _PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (old password, new twice); back to the dashboard with a
+    message. The person stays logged in; their other sessions end."""
+
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
+# In the staff shell, so through member_required like every staff page.
+password_change = member_required(_PasswordChangeView.as_view())
+
+
 @member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
@@ -70,6 +87,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "setup_done": all(done for _, done, _ in checklist),
         },
     )
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def agency_settings(request: HttpRequest) -> HttpResponse:
+    agency = request.membership.agency  # type: ignore[attr-defined]
+    currency_locked = agency.plans.exists()
+    form = AgencySettingsForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        agency=agency,
+        currency_locked=currency_locked,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        agency_settings_update(
+            agency=agency,
+            name=data["name"],
+            brand_color=data["brand_color"],
+            currency=data["currency"],
+            time_zone=data["time_zone"],
+            stripe_tax_enabled=data["stripe_tax"],
+            default_days_until_due=data["default_days_until_due"],
+            logo=data["logo"],
+            remove_logo=data.get("remove_logo", False),
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("agency_settings")
+    return render(request, "agencies/settings.html", {"form": form})
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def agency_logo(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """The agency's logo at a public address: Stripe's Checkout and mail clients fetch it
+    without a session."""
+    agency = get_object_or_404(Agency.objects.only("logo", "logo_content_type"), pk=agency_id)
+    if not agency.logo:
+        raise Http404("No logo")
+    return HttpResponse(bytes(agency.logo), content_type=agency.logo_content_type)
 
 
 @member_required

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from agencies.models import Agency
@@ -39,17 +40,19 @@ def send_email(
     """
     recipients = [to] if isinstance(to, str) else list(to)
     context = {"agency": agency, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}/subject.txt", context).split())
+    # Dates in the mail read in the agency's time zone.
+    with timezone.override(agency.zone if agency else None):
+        subject = " ".join(render_to_string(f"emails/{template}/subject.txt", context).split())
+        body = render_to_string(f"emails/{template}/body.txt", context)
+        html = render_to_string(f"emails/{template}/body.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/{template}/body.txt", context),
+        body=body,
         from_email=_sender(agency),
         to=recipients,
         reply_to=[reply_to] if reply_to else None,
     )
-    message.attach_alternative(
-        render_to_string(f"emails/{template}/body.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     transaction.on_commit(lambda: _deliver(message, template))
     return message
 

@@ -96,6 +96,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link works for three hours
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -166,6 +167,7 @@ RATE_LIMITS = {
     "pay_link": env("PAY_LINK_RATE_LIMIT", default="30/h"),
     # portal login code entries from one address (each code also burns after 5 wrong tries)
     "portal_code": env("PORTAL_CODE_RATE_LIMIT", default="30/15m"),
+    "password_reset": env("PASSWORD_RESET_RATE_LIMIT", default="5/h"),
 }
 RATELIMIT_IP_META_KEY = "agency_billing.rate_limits.client_ip"
 # Rate-limit counters live in the cache. In memory by default, which counts per process:

@@ -20,7 +20,10 @@ def _error_page(request: HttpRequest, template: str, status: int, context=None) 
     # A 404 from the URL resolver comes before any view set the member; look them up once.
     if not hasattr(request, "membership") and request.user.is_authenticated:
         request.membership = (  # type: ignore[attr-defined]
-            Membership.objects.select_related("agency").filter(user=request.user).first()
+            Membership.objects.select_related("agency")
+            .defer("agency__logo")
+            .filter(user=request.user)
+            .first()
         )
     return render(request, template, context, status=status)
 

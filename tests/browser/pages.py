@@ -48,6 +48,16 @@ def submit_empty(button: str) -> Callable:
     return prepare
 
 
+def fill_and_submit(fields: dict[str, str], button: str) -> Callable:
+    def prepare(page) -> None:
+        for label, value in fields.items():
+            page.get_by_label(label).fill(value)
+        page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return prepare
+
+
 def path_of(url: str) -> str:
     return urlsplit(url).path
 
@@ -94,6 +104,13 @@ STAFF_PAGES = [
     Page("customer list, filtered", lambda s: f"{reverse('customer_list')}?q=x&status=none"),
     Page("edit customer", lambda s: reverse("customer_edit", args=[s.customer.pk])),
     Page("manage customer, with a pay link", _manage_customer_with_pay_link),
+    Page("settings", lambda s: reverse("agency_settings")),
+    Page(
+        "settings, errors",
+        lambda s: reverse("agency_settings"),
+        prepare=fill_and_submit({"Days until an invoice is due": "abc"}, "Save settings"),
+    ),
+    Page("change password", lambda s: reverse("password_change")),
     Page("not found, signed in", lambda s: "/customers/999999/"),
 ]
 
@@ -113,6 +130,13 @@ PUBLIC_PAGES = [
         who="visitor",
         staff=False,
         prepare=submit_empty("Create agency"),
+    ),
+    Page("forgot password", lambda s: reverse("password_reset"), who="visitor", staff=False),
+    Page(
+        "forgot password, sent",
+        lambda s: reverse("password_reset_done"),
+        who="visitor",
+        staff=False,
     ),
     Page("not found", lambda s: "/no-such-page/", who="visitor", staff=False),
     Page("accept invitation", _invitation, who="visitor", staff=False),
