@@ -54,3 +54,10 @@ def maximum_amount_text(currency: str) -> str:
 
 def minimum_charge_text(currency: str) -> str:
     return format_money(MINIMUM_CHARGE.get(currency.lower(), 50), currency)
+
+
+def amount_example(currency: str, *, yearly: bool = False) -> str:
+    """A plausible amount as a person types it in `currency`: "2500.00" USD, "300000" JPY."""
+    if minor_unit_factor(currency) == 1:
+        return "3000000" if yearly else "300000"
+    return "25000.00" if yearly else "2500.00"

@@ -5,6 +5,7 @@ from django import forms
 from agency_billing.money import (
     MAXIMUM_AMOUNT,
     MINIMUM_CHARGE,
+    amount_example,
     maximum_amount_text,
     minimum_charge_text,
     minor_unit_factor,
@@ -91,10 +92,14 @@ class PlanForm(forms.Form):
         self.currency = currency
         code = currency.upper()
         self.fields["monthly_amount"] = AmountField(
-            currency=currency, label=f"Monthly price ({code})", help_text="e.g. 2500.00"
+            currency=currency,
+            label=f"Monthly price ({code})",
+            help_text=f"e.g. {amount_example(currency)}",
         )
         self.fields["yearly_amount"] = AmountField(
-            currency=currency, label=f"Yearly price ({code})", help_text="e.g. 25000.00"
+            currency=currency,
+            label=f"Yearly price ({code})",
+            help_text=f"e.g. {amount_example(currency, yearly=True)}",
         )
         self.fields["one_time_amount"] = AmountField(
             currency=currency,

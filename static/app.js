@@ -86,6 +86,26 @@ function setUpConfirmations() {
   });
 }
 
+// Fields keep what was typed past their limit (no maxlength); say so while typing, politely.
+function setUpLengthHints() {
+  document.querySelectorAll("[data-maxlength]").forEach(function (input) {
+    var limit = parseInt(input.dataset.maxlength, 10);
+    var hint = document.createElement("p");
+    hint.className = "length-hint";
+    hint.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", hint);
+    function update() {
+      var over = input.value.length - limit;
+      hint.textContent = over > 0
+        ? over + (over === 1 ? " character" : " characters") + " too long (at most " + limit + ")"
+        : "";
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+}
+
 setUpMenu();
 setUpCopyButtons();
 setUpConfirmations();
+setUpLengthHints();

@@ -9,6 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.models import Agency
 from checkout.services import checkout_link_generate
 from tests.factories import PlanFactory
 
@@ -38,6 +39,22 @@ def test_the_owner_changes_the_settings(owner_client, agency):
     assert agency.stripe_tax_enabled is True
     assert agency.automatic_tax is True
     assert agency.default_days_until_due == 14
+
+
+def test_the_longest_name_the_column_holds_is_saved_and_one_more_is_refused(owner_client, agency):
+    longest = Agency._meta.get_field("name").max_length
+
+    owner_client.post(reverse("agency_settings"), settings_data(name="N" * longest))
+    agency.refresh_from_db()
+    assert agency.name == "N" * longest
+
+    response = owner_client.post(
+        reverse("agency_settings"), settings_data(name="M" * (longest + 1))
+    )
+    assert 'id="id_name_error"' in response.content.decode()
+    assert f'value="{"M" * (longest + 1)}"' in response.content.decode()
+    agency.refresh_from_db()
+    assert agency.name == "N" * longest
 
 
 def test_platform_default_tax_is_none(owner_client, agency):

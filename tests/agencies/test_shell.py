@@ -185,3 +185,47 @@ def test_every_page_has_a_favicon(client, db):
 
     assert 'rel="icon"' in html
     assert finders.find("favicon.svg")
+
+
+def test_a_number_field_keeps_what_was_typed_and_says_what_is_wrong(owner_client, connected_agency):
+    html = page(
+        owner_client,
+        reverse("plan_new"),
+        {"name": "Retainer", "monthly_amount": "12,5x", "trial_days": "abc"},
+    )
+    elements = Elements(html)
+
+    [(_, trial)] = [(t, a) for t, a in elements.tags if a.get("name") == "trial_days"]
+    assert trial["type"] == "text"
+    assert trial["inputmode"] == "numeric"
+    assert trial["value"] == "abc"
+    assert "min" not in trial and "max" not in trial
+    [(_, monthly)] = [(t, a) for t, a in elements.tags if a.get("name") == "monthly_amount"]
+    assert (monthly["type"], monthly["inputmode"], monthly["value"]) == ("text", "decimal", "12,5x")
+    assert "Enter a whole number." in html
+    assert "Enter a number." in html
+
+
+def test_a_too_long_name_is_kept_and_refused_by_the_field_not_cut(owner_client, connected_agency):
+    typed = "A very long plan name " * 6
+    html = page(owner_client, reverse("plan_new"), {"name": typed, "monthly_amount": "2500.00"})
+    elements = Elements(html)
+
+    [(_, name)] = [(t, a) for t, a in elements.tags if a.get("name") == "name"]
+    assert "maxlength" not in name
+    assert int(name["data-maxlength"]) < len(typed)
+    assert name["value"] == typed
+    assert 'id="id_name_error"' in html
+    assert connected_agency.plans.count() == 0
+
+
+def test_money_hints_follow_the_agencys_currency(owner_client, connected_agency):
+    usd = page(owner_client, reverse("plan_new"))
+    assert "e.g. 2500.00" in usd and "e.g. 25000.00" in usd
+
+    connected_agency.currency = "jpy"
+    connected_agency.save()
+    jpy = page(owner_client, reverse("plan_new"))
+    assert "Monthly price (JPY)" in jpy
+    assert "e.g. 300000" in jpy and "e.g. 3000000" in jpy
+    assert "2500.00" not in jpy
