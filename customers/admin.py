@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from agency_billing.admin import StripeMirrorAdmin, money_display
 from customers.models import Customer, PaymentMethod, Subscription
 
 
@@ -11,15 +12,25 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["stripe_id", "customer", "status", "current_period_end", "stripe_synced_at"]
+class SubscriptionAdmin(StripeMirrorAdmin):
+    price = money_display("unit_amount", description="price")
+    list_display = [
+        "stripe_id",
+        "customer",
+        "status",
+        "price",
+        "interval",
+        "current_period_end",
+        "stripe_synced_at",
+    ]
+    readonly_fields = ["price"]
     list_filter = ["status"]
     search_fields = ["stripe_id", "customer__email"]
     raw_id_fields = ["agency", "customer", "default_payment_method"]
 
 
 @admin.register(PaymentMethod)
-class PaymentMethodAdmin(admin.ModelAdmin):
+class PaymentMethodAdmin(StripeMirrorAdmin):
     list_display = ["stripe_id", "customer", "brand", "last4", "detached"]
     search_fields = ["stripe_id", "customer__email"]
     raw_id_fields = ["customer"]

@@ -2,6 +2,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import CustomerFactory
 
@@ -64,3 +65,60 @@ def test_a_suspended_agency_is_told_why_it_cannot_bill(owner_client, connected_a
 
     assert "This agency is suspended: new billing is blocked" in response.content.decode()
     assert not connected_agency.plans.exists()
+
+
+def test_stripe_mirror_tables_are_read_only_and_show_money(operator_client, agency):
+    from customers.models import Subscription
+    from invoices.models import Invoice
+
+    customer = CustomerFactory(agency=agency)
+    subscription = Subscription.objects.create(
+        agency=agency,
+        customer=customer,
+        stripe_id="sub_Admin000000000000",
+        status="active",
+        unit_amount=250000,
+        currency="usd",
+        interval="month",
+    )
+    invoice = Invoice.objects.create(
+        agency=agency,
+        customer=customer,
+        stripe_id="in_Admin0000000000000",
+        status="open",
+        currency="jpy",
+        total=300000,
+        amount_due=300000,
+        stripe_created=subscription.stripe_synced_at or timezone.now(),
+    )
+
+    listing = operator_client.get(reverse("admin:customers_subscription_changelist"))
+    assert "2,500.00 USD" in listing.content.decode()
+    assert (
+        "300,000 JPY"
+        in operator_client.get(reverse("admin:invoices_invoice_changelist")).content.decode()
+    )
+    detail = operator_client.get(
+        reverse("admin:customers_subscription_change", args=[subscription.pk])
+    )
+    assert detail.status_code == 200
+    assert "2,500.00 USD" in detail.content.decode()
+    assert (
+        'type="submit"'
+        not in detail.content.decode().split("<footer")[0].split('id="content-main"')[1]
+    )
+
+    for name, row in [
+        ("customers_subscription", subscription),
+        ("invoices_invoice", invoice),
+        ("customers_paymentmethod", None),
+        ("checkout_checkoutlink", None),
+    ]:
+        assert operator_client.get(reverse(f"admin:{name}_add")).status_code == 403, name
+        if row is not None:
+            change = reverse(f"admin:{name}_change", args=[row.pk])
+            assert operator_client.post(change, {"status": "canceled"}).status_code == 403, name
+            delete = reverse(f"admin:{name}_delete", args=[row.pk])
+            assert operator_client.post(delete, {"post": "yes"}).status_code == 403, name
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
