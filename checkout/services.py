@@ -12,6 +12,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from agencies.selectors import agency_checkout_branding
 from agency_billing.emails import send_email
 from agency_billing.errors import BillingError
 from agency_billing.stripe_client import (
@@ -237,6 +238,7 @@ def _create_session(link: CheckoutLink, stripe_customer_id: str):
         ),
         "success_url": f"{settings.SITE_URL}{return_path}?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{settings.SITE_URL}{reverse('checkout_canceled', args=[link.pk])}",
+        "branding_settings": agency_checkout_branding(agency),
     }
     if agency.automatic_tax:
         params["automatic_tax"] = {"enabled": True}

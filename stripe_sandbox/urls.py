@@ -9,6 +9,7 @@ app_name = "stripe_sandbox"
 urlpatterns = [
     path("connect/onboarding/<str:token>/", views.onboarding, name="onboarding"),
     path("checkout/<str:session_id>/", views.checkout_page, name="checkout"),
+    path("checkout/<str:session_id>/brand.css", views.checkout_brand_css, name="checkout_brand"),
     path("invoices/<str:invoice_id>/", views.invoice_page, name="invoice"),
     path("invoices/<str:invoice_id>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("outbox/", views.outbox, name="outbox"),

@@ -5,6 +5,7 @@ number", "Expiration (MM / YY)", "CVC", "Name on card", then "Start trial", "Sub
 form, "Pay") and its PDF. The outbox: every email the product sent in sandbox mode."""
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from django.core.paginator import Paginator
@@ -24,6 +25,7 @@ from stripe_sandbox.money import format_amount
 from stripe_sandbox.operation import sandbox_operation
 
 logger = logging.getLogger(__name__)
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @csrf_protect
@@ -115,15 +117,38 @@ def _checkout_context(session: SandboxObject) -> dict:
         submit = "Start trial" if trial_days else "Subscribe"
     else:
         submit = "Pay" if mode == "payment" else "Save card"
+    branding = data.get("branding_settings") or {}
     return {
         "session": data,
-        "agency": agency or "Sandbox business",
+        "agency": branding.get("display_name") or agency or "Sandbox business",
+        "logo_url": (branding.get("logo") or {}).get("url"),
         "lines": lines,
         "trial_days": trial_days,
         "submit_label": submit,
         "email": (customer.data.get("email") if customer else None) or data.get("customer_email"),
         "cancel_url": data.get("cancel_url"),
     }
+
+
+@require_http_methods(["GET"])
+def checkout_brand_css(request: HttpRequest, session_id: str) -> HttpResponse:
+    """The session's button colour as a stylesheet: the hosted page has no inline styles."""
+    session = SandboxObject.objects.filter(id=session_id, object="checkout.session").first()
+    if session is None:
+        raise Http404("No such checkout session")
+    colour = (session.data.get("branding_settings") or {}).get("button_color") or ""
+    if not HEX_COLOUR.fullmatch(colour):
+        colour = "#635bff"
+    css = f":root {{ --brand: {colour}; --brand-text: {_readable_text_on(colour)}; }}\n"
+    return HttpResponse(css, content_type="text/css")
+
+
+def _readable_text_on(colour: str) -> str:
+    """White or near-black, whichever contrasts more with the button colour (WCAG)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#ffffff" if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else "#1a1f36"
 
 
 def _paid_context(session: SandboxObject) -> dict:

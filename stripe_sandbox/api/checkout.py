@@ -40,7 +40,8 @@ def create_session(request: ApiRequest) -> dict[str, Any]:
         "cs_test",
         account=request.account,
         object_id=session_id,
-        fields=_session_fields(params, mode, currency, subtotal, expires_at, session_id),
+        fields=_session_fields(params, mode, currency, subtotal, expires_at, session_id)
+        | {"branding_settings": _branding_settings(request)},
         private={
             "line_items": [[price["id"], quantity] for price, quantity in prices],
             "subscription_data": _json_safe(subscription_data),
@@ -49,6 +50,30 @@ def create_session(request: ApiRequest) -> dict[str, Any]:
         },
     )
     return request.expanded(row.data)
+
+
+def _branding_settings(request: ApiRequest) -> dict[str, Any]:
+    """Stripe's shape: what the session asked for, else the account's branding and name."""
+    asked = request.params.get("branding_settings") or {}
+    account = SandboxObject.objects.filter(id=request.account, object="account").first()
+    profile = account.data.get("business_profile", {}) if account else {}
+    colour = ((account.data.get("settings") or {}).get("branding") or {}) if account else {}
+
+    def image(kind: str) -> dict[str, Any] | None:
+        given = asked.get(kind)
+        if not given:
+            return None
+        return {"type": given["type"], "file": given.get("file"), "url": given.get("url")}
+
+    return {
+        "background_color": asked.get("background_color") or "#ffffff",
+        "border_style": asked.get("border_style") or "rounded",
+        "button_color": asked.get("button_color") or colour.get("primary_color") or "#0074d4",
+        "display_name": asked.get("display_name") or profile.get("name") or "",
+        "font_family": asked.get("font_family") or "default",
+        "icon": image("icon"),
+        "logo": image("logo"),
+    }
 
 
 def _json_safe(value: Any) -> Any:
