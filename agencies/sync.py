@@ -4,10 +4,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from agencies.models import Agency
-from agency_billing.stripe_client import stripe_client, stripe_errors_as_billing_errors
+from agency_billing.stripe_client import (
+    stripe_client,
+    stripe_errors_as_billing_errors,
+    stripe_now,
+)
 from webhooks.mirror import mirror_upsert
 
 
@@ -48,4 +50,4 @@ def agency_account_refresh(agency: Agency) -> Agency:
 
 def _account_read_back(stripe_account_id: str) -> Agency | None:
     account = stripe_client().v1.accounts.retrieve(stripe_account_id)
-    return agency_account_upsert(data=account.to_dict(), as_of=timezone.now())
+    return agency_account_upsert(data=account.to_dict(), as_of=stripe_now())

@@ -8,10 +8,12 @@ with or without a network.
 import contextlib
 import logging
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from functools import cache
 
 import stripe
 from django.conf import settings
+from django.utils import timezone
 from stripe import RequestOptions
 
 from agency_billing.errors import BillingError
@@ -35,6 +37,17 @@ def stripe_client() -> stripe.StripeClient:
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         http_client=http_client,
     )
+
+
+def stripe_now() -> datetime:
+    """Now as Stripe's clock has it, the `as_of` of an object read back from Stripe: in sandbox
+    mode the sandbox's test clock (moved by `sandbox_advance`), so a read-back is never taken
+    for older than the events the sandbox stamped with its clock."""
+    if settings.STRIPE_MODE == "sandbox":
+        from stripe_sandbox import clock
+
+        return timezone.now() + timedelta(seconds=clock.offset())
+    return timezone.now()
 
 
 def account_options(stripe_account: str, *, idempotency_key: str | None = None) -> RequestOptions:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from checkout.models import CheckoutLink
 from customers.models import Customer
+from customers.selectors import subscription_needing_card
 from plans.models import Price
 
 
@@ -45,4 +46,13 @@ def checkout_sessions(customer: Customer) -> dict:
         ],
         "link_history": list(history),
         "live_pay_links": list(pay_links.values()),
+        **payment_method_section(customer),
     }
+
+
+def payment_method_section(customer: Customer) -> dict:
+    """Add Payment Method: shown instead of new-subscription options while the customer is
+    on a trial with no card, with the open setup link if there is one."""
+    needs_card = subscription_needing_card(customer) is not None
+    link = open_links(customer).filter(mode=CheckoutLink.Mode.SETUP).first() if needs_card else None
+    return {"needs_card": needs_card, "payment_method_link": link}

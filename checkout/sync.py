@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from agencies.models import Agency
 from agency_billing.stripe_client import (
     account_options,
     stripe_client,
     stripe_errors_as_billing_errors,
+    stripe_now,
 )
 from checkout.models import CheckoutLink
 from checkout.services import checkout_links_expire_open
@@ -69,7 +69,7 @@ def checkout_link_refresh(link: CheckoutLink) -> CheckoutLink:
             {"expand": ["subscription", "subscription.default_payment_method"]},
             account_options(link.agency.stripe_account_id),
         )
-    data, as_of = session.to_dict(), timezone.now()
+    data, as_of = session.to_dict(), stripe_now()
     with transaction.atomic():
         if isinstance(data.get("subscription"), Mapping):
             subscription_upsert(agency=link.agency, data=data["subscription"], as_of=as_of)

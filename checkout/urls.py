@@ -20,6 +20,11 @@ urlpatterns = [
         views.pay_link_withdraw,
         name="pay_link_revoke",
     ),
+    path(
+        "customers/<int:customer_id>/payment-method-link/",
+        views.payment_method_link_new,
+        name="payment_method_link_new",
+    ),
     path("return/<uuid:link_id>/", views.checkout_return, name="checkout_return"),
     path("canceled/<uuid:link_id>/", views.checkout_canceled, name="checkout_canceled"),
 ]

@@ -11,6 +11,7 @@ from agencies.access import member_required
 from agency_billing.errors import BillingError
 from agency_billing.rate_limits import rate_limit
 from checkout.models import CheckoutLink, PayLink
+from checkout.payment_method import payment_method_link_generate, payment_method_set_from_link
 from checkout.services import (
     checkout_link_generate,
     checkout_link_send,
@@ -58,6 +59,7 @@ def checkout_return(request: HttpRequest, link_id) -> HttpResponse:
     if _first_return(link):
         try:
             link = checkout_link_refresh(link)
+            payment_method_set_from_link(link)
         except BillingError as error:
             # The webhook brings the result later; the payer still gets their answer below.
             logger.warning("Could not read back session %s: %s", link.stripe_session_id, error)
@@ -159,4 +161,18 @@ def _send(request: HttpRequest, customer: Customer, link: CheckoutLink | PayLink
         messages.error(request, error.message)
     else:
         messages.success(request, f"Link emailed to {customer.email}.")
+    return redirect("customer_manage", customer.pk)
+
+
+@member_required
+@require_POST
+def payment_method_link_new(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Add Payment Method: a setup-mode link for a customer on a trial without a card."""
+    customer = get_customer_for_member(request, customer_id)
+    try:
+        payment_method_link_generate(customer=customer)
+    except BillingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Add Payment Method link ready to send.")
     return redirect("customer_manage", customer.pk)

@@ -7,7 +7,6 @@ this module only knows customers and agencies.
 import logging
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
 
 from customers.models import Activity, Customer
 
@@ -30,17 +29,20 @@ def activity_record(
     system), `outcome` done | failed | stripe. With `stripe_event_id` (a webhook's event) the
     line is recorded once per event and kind, however often the event is delivered: a repeat
     returns None."""
-    try:
-        with transaction.atomic():
-            return Activity.objects.create(
-                agency_id=customer.agency_id,
-                customer=customer,
-                kind=kind,
-                message=message[:500],
-                actor=actor if actor is not None and actor.is_authenticated else None,
-                outcome=outcome,
-                stripe_event_id=stripe_event_id,
-            )
-    except IntegrityError:
+    # No savepoint: inside the webhook worker's transaction a race on the same event fails
+    # the whole event, which is retried and then finds the line already recorded.
+    if (
+        stripe_event_id
+        and Activity.objects.filter(stripe_event_id=stripe_event_id, kind=kind).exists()
+    ):
         logger.info("activity %s for event %s already recorded", kind, stripe_event_id)
         return None
+    return Activity.objects.create(
+        agency_id=customer.agency_id,
+        customer=customer,
+        kind=kind,
+        message=message[:500],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        outcome=outcome,
+        stripe_event_id=stripe_event_id,
+    )

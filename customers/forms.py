@@ -21,6 +21,11 @@ class CustomerForm(forms.Form):
     plan = forms.ModelChoiceField(
         label="Plan", queryset=Plan.objects.none(), required=False, empty_label="No plan yet"
     )
+    start_trial = forms.BooleanField(
+        label="Start trial now",
+        required=False,
+        help_text="Starts the plan's trial at once, without asking for a card.",
+    )
     email_login_credentials = forms.BooleanField(
         label="Email login credentials to customer",
         required=False,
@@ -39,6 +44,8 @@ class CustomerForm(forms.Form):
         if customer is not None and customer.plan_id:
             plans = agency.plans.filter(Q(archived_at=None) | Q(pk=customer.plan_id))  # type: ignore[attr-defined]
         self.fields["plan"].queryset = plans
+        if customer is not None:
+            del self.fields["start_trial"]  # Add Customer only; Manage Customer has its own
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -48,6 +55,13 @@ class CustomerForm(forms.Form):
         if others.exists():
             raise forms.ValidationError("A customer with this email already exists in your agency.")
         return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        plan = cleaned.get("plan")
+        if cleaned.get("start_trial") and (plan is None or not plan.trial_days):
+            self.add_error("start_trial", "Choose a plan with a trial to start one.")
+        return cleaned
 
 
 class CustomerFilterForm(forms.Form):

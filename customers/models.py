@@ -81,6 +81,15 @@ class Subscription(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     collection_paused = models.BooleanField(default=False)
+    # pause_collection: keep_as_draft | mark_uncollectible | void, and when it ends (if set)
+    pause_behavior = models.CharField(max_length=20, blank=True)
+    pause_resumes_at = models.DateTimeField(null=True, blank=True)
+    cancel_at = models.DateTimeField(null=True, blank=True)
+    # trial_settings.end_behavior.missing_payment_method: cancel | pause | create_invoice
+    trial_end_behavior = models.CharField(max_length=20, blank=True)
+    # The latest failed collection (from invoice.payment_failed): Stripe's message and retry.
+    last_payment_error = models.CharField(max_length=500, blank=True)
+    next_payment_attempt = models.DateTimeField(null=True, blank=True)
     default_payment_method = models.ForeignKey(
         PaymentMethod, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -94,6 +103,14 @@ class Subscription(models.Model):
     def __str__(self) -> str:
         return f"{self.stripe_id} ({self.status})"
 
+    @property
+    def is_live(self) -> bool:
+        return self.status not in (self.Status.CANCELED, self.Status.INCOMPLETE_EXPIRED)
+
+    @property
+    def is_canceling(self) -> bool:
+        return self.is_live and (self.cancel_at_period_end or self.cancel_at is not None)
+
 
 class Activity(models.Model):
     """One line of a customer's Activity list: a billing action someone took (and how it
@@ -103,6 +120,7 @@ class Activity(models.Model):
     `customers.selectors.customer_activity`."""
 
     class Outcome(models.TextChoices):
+        PENDING = "pending", "Sent to Stripe"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
         STRIPE = "stripe", "From Stripe"

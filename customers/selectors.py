@@ -1,13 +1,18 @@
 """Reads of customers shared by several pages (Manage Customers, Manage Customer, the
 dashboard), always through the member's agency."""
 
+import calendar
+from datetime import date, timedelta
+
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from agencies.models import Agency
-from customers.models import Contact, Customer, Subscription
+from customers.models import Contact, Customer, PaymentMethod, Subscription
+from plans.models import Price
 
 # A subscription in one of these states is still the customer's: it charges, or will again.
 LIVE_SUBSCRIPTION_STATUSES = [
@@ -124,10 +129,39 @@ def customer_counts(agency: Agency) -> dict[str, int]:
 
 
 def stripe_information(customer: Customer) -> dict:
-    """What the Stripe Information section of Manage Customer shows."""
+    """What the Stripe Information section of Manage Customer shows: the subscriptions with
+    their cards, the live one (with whether its card expires within 30 days), the latest
+    invoices, and the prices a trial can start on. A fixed number of queries."""
     subscriptions = list(customer.subscriptions.select_related("default_payment_method"))
-    live = [s for s in subscriptions if s.status in LIVE_SUBSCRIPTION_STATUSES]
-    return {"subscriptions": subscriptions, "live_subscription": live[0] if live else None}
+    live = next((s for s in subscriptions if s.status in LIVE_SUBSCRIPTION_STATUSES), None)
+    card = live.default_payment_method if live else None
+    trial_prices = []
+    if live is None and customer.plan and customer.plan.trial_days:
+        trial_prices = list(
+            customer.plan.prices.filter(active=True)
+            .exclude(interval=Price.Interval.ONE_TIME)
+            .exclude(stripe_price_id="")
+        )
+    return {
+        "subscriptions": subscriptions,
+        "live_subscription": live,
+        "card_expires_soon": card is not None and card_expires_soon(card),
+        "latest_invoices": list(customer.invoices.order_by("-stripe_created")[:INVOICES_SHOWN]),  # type: ignore[attr-defined]
+        "trial_prices": trial_prices,
+    }
+
+
+INVOICES_SHOWN = 5
+CARD_WARNING_DAYS = 30
+
+
+def card_expires_soon(card: PaymentMethod) -> bool:
+    """The card stops working within 30 days: its expiry month ends before then."""
+    if not (card.exp_month and card.exp_year):
+        return False
+    last_day = calendar.monthrange(card.exp_year, card.exp_month)[1]
+    expires = date(card.exp_year, card.exp_month, last_day)
+    return expires < timezone.localdate() + timedelta(days=CARD_WARNING_DAYS)
 
 
 ACTIVITY_SHOWN = 25
@@ -153,3 +187,14 @@ def contacts_for_email(email: str) -> QuerySet[Contact]:
 def contacts_section(customer: Customer) -> dict:
     """What the Contacts section of Manage Customer shows."""
     return {"contacts": list(customer.contacts.all())}
+
+
+def subscription_needing_card(customer: Customer) -> Subscription | None:
+    """The customer's trialing subscription that has no card on file, if any."""
+    return (
+        customer.subscriptions.filter(
+            status=Subscription.Status.TRIALING, default_payment_method__isnull=True
+        )
+        .order_by("-created_at")
+        .first()
+    )

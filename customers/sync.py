@@ -8,13 +8,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from agencies.models import Agency
 from agency_billing.stripe_client import (
     account_options,
     stripe_client,
     stripe_errors_as_billing_errors,
+    stripe_now,
 )
 from customers.models import Customer, PaymentMethod, Subscription
 from webhooks.mirror import mirror_upsert, stripe_id_of, stripe_time
@@ -104,7 +103,7 @@ def subscriptions_sync_for_customer(customer: Customer) -> list[Subscription]:
         )
         for subscription in listing.auto_paging_iter():
             row = subscription_upsert(
-                agency=agency, data=subscription.to_dict(), as_of=timezone.now()
+                agency=agency, data=subscription.to_dict(), as_of=stripe_now()
             )
             if row is not None:
                 synced.append(row)
@@ -115,6 +114,7 @@ def _subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     items = (data.get("items") or {}).get("data") or [{}]
     item = items[0]
     price = item.get("price") or {}
+    pause = data.get("pause_collection")
     return {
         "status": data["status"],
         "stripe_item_id": item.get("id") or "",
@@ -128,7 +128,16 @@ def _subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "cancel_at_period_end": bool(data.get("cancel_at_period_end")),
         "canceled_at": stripe_time(data.get("canceled_at")),
         "ended_at": stripe_time(data.get("ended_at")),
-        "collection_paused": data.get("pause_collection") is not None,
+        "collection_paused": pause is not None,
+        "pause_behavior": (pause or {}).get("behavior") or "",
+        "pause_resumes_at": stripe_time((pause or {}).get("resumes_at")),
+        "cancel_at": stripe_time(data.get("cancel_at")),
+        "trial_end_behavior": (
+            ((data.get("trial_settings") or {}).get("end_behavior") or {}).get(
+                "missing_payment_method"
+            )
+            or ""
+        ),
     }
 
 
@@ -151,11 +160,56 @@ def _subscription_read_back(agency: Agency, subscription_id: str) -> Subscriptio
         {"expand": ["default_payment_method"]},
         account_options(agency.stripe_account_id or ""),
     )
-    return subscription_upsert(agency=agency, data=subscription.to_dict(), as_of=timezone.now())
+    return subscription_upsert(agency=agency, data=subscription.to_dict(), as_of=stripe_now())
 
 
 def _payment_method_read_back(agency: Agency, payment_method_id: str) -> PaymentMethod | None:
     payment_method = stripe_client().v1.payment_methods.retrieve(
         payment_method_id, options=account_options(agency.stripe_account_id or "")
     )
-    return payment_method_upsert(agency=agency, data=payment_method.to_dict(), as_of=timezone.now())
+    return payment_method_upsert(agency=agency, data=payment_method.to_dict(), as_of=stripe_now())
+
+
+_WATCHED = {
+    "status": "status",
+    "stripe_price_id": "price",
+    "cancel_at_period_end": "cancel at period end",
+    "collection_paused": "collection paused",
+    "default_payment_method_id": "card",
+}
+
+
+def customer_sync_from_stripe(customer: Customer) -> list[str]:
+    """Sync Subscription: read the customer's payment methods and subscriptions back from
+    Stripe, repair the mirror, and say what changed ("sub_…: status active → past_due").
+    Raises BillingError if Stripe cannot be read."""
+    agency = customer.agency
+    if not (customer.stripe_customer_id and agency.stripe_account_id):
+        return []
+    before = {
+        row.stripe_id: {field: getattr(row, field) for field in _WATCHED}
+        for row in customer.subscriptions.all()
+    }
+    options = account_options(agency.stripe_account_id)
+    params: Any = {"customer": customer.stripe_customer_id, "limit": 100}
+    with stripe_errors_as_billing_errors("read the payment methods"):
+        methods = stripe_client().v1.payment_methods.list(params, options)
+        for method in methods.auto_paging_iter():
+            payment_method_upsert(agency=agency, data=method.to_dict(), as_of=stripe_now())
+    changes = []
+    for row in subscriptions_sync_for_customer(customer):
+        old = before.get(row.stripe_id)
+        if old is None:
+            changes.append(f"{row.stripe_id}: new, {row.status}")
+            continue
+        for field, label in _WATCHED.items():
+            was, now = old[field], getattr(row, field)
+            if was != now:
+                changes.append(f"{row.stripe_id}: {label} {_shown(was)} → {_shown(now)}")
+    return changes
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value) if value not in (None, "") else "none"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import contact_views, views
+from customers import contact_views, subscription_views, views
 
 urlpatterns = [
     path("", views.customer_list, name="customer_list"),
@@ -23,5 +23,40 @@ urlpatterns = [
         "<int:customer_id>/contacts/<int:contact_id>/invite/",
         contact_views.contact_invite,
         name="contact_invite",
+    ),
+    path(
+        "<int:customer_id>/trial/",
+        subscription_views.subscription_trial_start,
+        name="subscription_trial_start",
+    ),
+    path(
+        "<int:customer_id>/subscription/switch/",
+        subscription_views.subscription_switch,
+        name="subscription_switch",
+    ),
+    path(
+        "<int:customer_id>/subscription/pause/",
+        subscription_views.subscription_pause,
+        name="subscription_pause",
+    ),
+    path(
+        "<int:customer_id>/subscription/resume/",
+        subscription_views.subscription_resume,
+        name="subscription_resume",
+    ),
+    path(
+        "<int:customer_id>/subscription/cancel-at-period-end/",
+        subscription_views.subscription_cancel_at_period_end,
+        name="subscription_cancel_at_period_end",
+    ),
+    path(
+        "<int:customer_id>/subscription/reactivate/",
+        subscription_views.subscription_reactivate,
+        name="subscription_reactivate",
+    ),
+    path(
+        "<int:customer_id>/subscription/cancel/",
+        subscription_views.subscription_cancel,
+        name="subscription_cancel",
     ),
 ]

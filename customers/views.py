@@ -9,11 +9,13 @@ from agency_billing.errors import BillingError
 from checkout import selectors as checkout_selectors
 from customers import selectors
 from customers.forms import CustomerFilterForm, CustomerForm
-from customers.models import Subscription
+from customers.models import Customer, Subscription
 from customers.selectors import get_customer_for_member
 from customers.services import customer_create, customer_update
-from customers.sync import subscriptions_sync_for_customer
+from customers.subscriptions import subscription_start_trial
+from customers.sync import customer_sync_from_stripe
 from invoices import selectors as invoice_selectors
+from plans.models import Price
 
 CUSTOMERS_PER_PAGE = 50
 STATUS_LABELS = dict(Subscription.Status.choices)
@@ -45,14 +47,36 @@ def customer_new(request: HttpRequest) -> HttpResponse:
     agency = request.membership.agency  # type: ignore[attr-defined]
     form = CustomerForm(request.POST if request.method == "POST" else None, agency=agency)
     if request.method == "POST" and form.is_valid():
+        start_trial = form.cleaned_data.pop("start_trial")
         try:
             customer = customer_create(agency=agency, **form.cleaned_data)
         except BillingError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             messages.success(request, f"{customer.name} was added.")
+            if start_trial:
+                _start_trial(request, customer)
             return redirect("customer_manage", customer.pk)
     return render(request, "customers/customer_form.html", {"form": form})
+
+
+def _start_trial(request: HttpRequest, customer: Customer) -> None:
+    """Add Customer's `Start trial now`: the plan's trial on its monthly price (else the
+    first recurring one). The customer exists either way; a refusal is said on the page."""
+    price = (
+        customer.plan.prices.filter(active=True)  # type: ignore[union-attr]
+        .exclude(interval=Price.Interval.ONE_TIME)
+        .order_by("interval")
+        .first()
+    )
+    try:
+        if price is None:
+            raise BillingError("The plan has no monthly or yearly price to trial.")
+        subscription_start_trial(customer=customer, price=price, actor=request.user)
+    except BillingError as error:
+        messages.error(request, f"The trial did not start: {error.message}")
+    else:
+        messages.success(request, f"{customer.plan.trial_days}-day trial started, no card needed.")  # type: ignore[union-attr]
 
 
 @member_required
@@ -109,9 +133,10 @@ def customer_sync(request: HttpRequest, customer_id: int) -> HttpResponse:
     mirror, for when something looks out of date."""
     customer = get_customer_for_member(request, customer_id)
     try:
-        synced = subscriptions_sync_for_customer(customer)
+        changes = customer_sync_from_stripe(customer)
     except BillingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Synced {len(synced)} subscription(s) from Stripe.")
+        summary = "; ".join(changes) if changes else "nothing had changed"
+        messages.success(request, f"Synced from Stripe: {summary}.")
     return redirect("customer_manage", customer.pk)

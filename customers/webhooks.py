@@ -1,5 +1,6 @@
 """Stripe events about the agencies' subscriptions and payment methods."""
 
+from customers.billing_events import subscription_event
 from customers.sync import payment_method_upsert, subscription_upsert
 from webhooks.handlers import upsert_for_agency
 from webhooks.models import WebhookEvent
@@ -14,7 +15,7 @@ from webhooks.registry import handles
     "customer.subscription.resumed",
 )
 def subscription_changed(event: WebhookEvent) -> str | None:
-    return upsert_for_agency(event, subscription_upsert)
+    return upsert_for_agency(event, subscription_upsert, then=subscription_event)
 
 
 @handles("payment_method.attached", "payment_method.updated", "payment_method.detached")

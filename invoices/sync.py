@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from agencies.models import Agency
-from agency_billing.stripe_client import account_options, stripe_client
+from agency_billing.stripe_client import account_options, stripe_client, stripe_now
 from customers.models import Customer
 from customers.sync import customer_for_stripe_id
 from invoices.models import Dispute, Invoice, Refund, RevenueMonth
@@ -102,7 +102,7 @@ def _invoice_read_back(agency: Agency, invoice_id: str) -> Invoice | None:
     invoice = stripe_client().v1.invoices.retrieve(
         invoice_id, options=account_options(agency.stripe_account_id or "")
     )
-    return invoice_upsert(agency=agency, data=invoice.to_dict(), as_of=timezone.now())
+    return invoice_upsert(agency=agency, data=invoice.to_dict(), as_of=stripe_now())
 
 
 def _learn_payment(invoice: Invoice) -> None:

@@ -1,5 +1,6 @@
 """Stripe events about the agencies' invoices, their payments, refunds and disputes."""
 
+from customers.billing_events import invoice_event
 from invoices.sync import charge_upsert, dispute_upsert, invoice_upsert, refund_upsert
 from webhooks.handlers import upsert_for_agency
 from webhooks.models import WebhookEvent
@@ -18,7 +19,8 @@ from webhooks.registry import handles
     "invoice.marked_uncollectible",
 )
 def invoice_changed(event: WebhookEvent) -> str | None:
-    return upsert_for_agency(event, invoice_upsert)
+    # then: the subscription's side (past due with Stripe's message, renewals, Activity).
+    return upsert_for_agency(event, invoice_upsert, then=invoice_event)
 
 
 @handles("charge.succeeded", "charge.updated", "charge.refunded")

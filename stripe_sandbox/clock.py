@@ -9,11 +9,15 @@ from django.db import transaction
 from stripe_sandbox.models import SandboxClock
 
 
-def now() -> int:
-    """Unix seconds: real time plus the stored clock offset (0 until the clock is advanced)."""
+def offset() -> int:
+    """How far the test clock is ahead of real time, in seconds (0 until it is advanced)."""
     clock = SandboxClock.objects.order_by("pk").first()
-    offset = clock.offset_seconds if clock else 0
-    return int(time.time()) + offset
+    return clock.offset_seconds if clock else 0
+
+
+def now() -> int:
+    """Unix seconds: real time plus the stored clock offset."""
+    return int(time.time()) + offset()
 
 
 def set_now(moment: int) -> None:

@@ -84,7 +84,7 @@ def test_an_agency_signs_up_connects_stripe_sells_a_plan_and_gets_paid_by_link(b
     # 7. back on Manage Customer: the mirrored subscription
     staff.reload()
     info = staff.locator("#stripe-information")
-    expect(info.get_by_text("Trialing")).to_be_visible()
+    expect(info.get_by_text("On trial")).to_be_visible()
     expect(info.get_by_text("2,500.00 USD / month")).to_be_visible()
     expect(info.get_by_text("Visa •••• 4242")).to_be_visible()
     expect(info.locator('[data-field="trial-end"]')).not_to_have_text("No trial")

@@ -126,7 +126,7 @@ def test_paying_the_link_shows_the_subscription_on_manage_customer(
     assert subscription.default_payment_method.brand == "visa"
     assert subscription.default_payment_method.last4 == "4242"
     page = owner_client.get(reverse("customer_manage", args=[customer.pk])).content.decode()
-    assert "Trialing" in page
+    assert "On trial" in page
     assert "2,500.00 USD / month" in page
     assert "Visa •••• 4242" in page
     assert "Generate Session" not in page

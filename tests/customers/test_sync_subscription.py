@@ -30,8 +30,8 @@ def test_sync_subscription_repairs_the_mirror_from_stripe(client, owner_client, 
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end
     page = response.content.decode()
-    assert "Synced 1 subscription(s) from Stripe." in page
-    assert "cancels at period end" in page
+    assert f"Synced from Stripe: {subscription.stripe_id}: cancel at period end no → yes." in page
+    assert "Canceling on" in page
 
 
 def test_an_admin_can_sync(client, admin_client_, customer):

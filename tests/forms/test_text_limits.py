@@ -148,6 +148,10 @@ EXEMPT_FORMS = {
     # Changes the agency's row instead of adding one: tests/agencies/test_settings.py posts
     # the longest name and one more.
     "agencies.forms.AgencySettingsForm",
+    # Subscription actions have no text inputs (a price choice, a date, a hidden number).
+    "customers.subscription_forms.SwitchForm",
+    "customers.subscription_forms.PauseForm",
+    "customers.subscription_forms.TrialForm",
 }
 
 

@@ -1,0 +1,154 @@
+"""What Stripe tells us about a customer's subscription billing, as the Activity list and
+the agency's team see it: trials ending, renewals, failed payments and retries, and the
+status Stripe sets when it gives up.
+
+Called from the webhook handlers after the mirror is updated; each line is recorded once
+per event (a redelivery records nothing and sends no second email).
+"""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+
+from agencies.models import Agency
+from agency_billing.emails import send_email
+from agency_billing.money import format_money as _money
+from agency_billing.stripe_client import account_options, stripe_client
+from customers.activity import activity_record
+from customers.models import Subscription
+from customers.sync import customer_for_stripe_id
+from webhooks.mirror import stripe_id_of, stripe_time
+from webhooks.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+def subscription_event(agency: Agency, event: WebhookEvent) -> None:
+    """An Activity line when the subscription's status moved ("status active → past_due"),
+    saying why when Stripe's reason is clear (the trial ended, it stopped retrying)."""
+    data = event.data_object
+    previous = (event.payload.get("data") or {}).get("previous_attributes") or {}
+    if event.type == "customer.subscription.deleted":
+        ended_on_trial = data.get("trial_end") and (data.get("ended_at") or 0) <= data["trial_end"]
+        before, after = (
+            previous.get("status") or ("trialing" if ended_on_trial else "active"),
+            "canceled",
+        )
+    elif "status" in previous:
+        before, after = previous["status"], data["status"]
+    else:
+        return
+    customer = customer_for_stripe_id(
+        agency=agency, stripe_customer_id=stripe_id_of(data.get("customer"))
+    )
+    if customer is None:
+        return
+    message = f"Status {before} → {after}"
+    if before == "trialing":
+        message = f"Trial ended; status {before} → {after}"
+    elif before == "past_due" and after in ("canceled", "unpaid"):
+        message = f"Stripe stopped retrying the payment; status {before} → {after}"
+    activity_record(
+        customer=customer,
+        kind=f"status_{after}",
+        message=message,
+        outcome="stripe",
+        stripe_event_id=event.stripe_id,
+    )
+
+
+def invoice_event(agency: Agency, event: WebhookEvent) -> None:
+    """Renewal paid, payment failed (with Stripe's decline message and next retry, mirrored
+    on the subscription and mailed to the owner and admins), or a retry that paid."""
+    data = event.data_object
+    subscription_id = stripe_id_of(
+        ((data.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    )
+    if not subscription_id:
+        return
+    subscription = (
+        Subscription.objects.select_related("customer")
+        .filter(agency=agency, stripe_id=subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return
+    if event.type == "invoice.payment_failed":
+        _payment_failed(agency, subscription, data, event)
+    elif event.type == "invoice.paid" and data.get("amount_paid"):
+        _paid(subscription, data, event)
+
+
+def _payment_failed(
+    agency: Agency, subscription: Subscription, data: Mapping[str, Any], event: WebhookEvent
+) -> None:
+    error = _decline_message(agency, data)
+    retry_at = stripe_time(data.get("next_payment_attempt"))
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_payment_error=error[:500], next_payment_attempt=retry_at
+    )
+    amount = data.get("amount_remaining") or data.get("amount_due") or 0
+    retry = f" Stripe retries on {retry_at:%b %-d, %Y}." if retry_at else " No more retries."
+    customer = subscription.customer
+    line = activity_record(
+        customer=customer,
+        kind="payment_failed",
+        message=f"Payment of {_money(amount, data['currency'])} failed: {error}{retry}",
+        outcome="stripe",
+        stripe_event_id=event.stripe_id,
+    )
+    if line is None:
+        return
+    team = list(agency.memberships.select_related("user").values_list("user__email", flat=True))
+    send_email(
+        to=[email for email in team if email],
+        template="payment_failed",
+        agency=agency,
+        context={
+            "customer": customer,
+            "amount": amount,
+            "currency": data["currency"],
+            "error": error,
+            "retry_at": retry_at,
+            "manage_path": reverse("customer_manage", args=[customer.pk]),
+        },
+    )
+
+
+def _paid(subscription: Subscription, data: Mapping[str, Any], event: WebhookEvent) -> None:
+    Subscription.objects.filter(pk=subscription.pk).update(
+        last_payment_error="", next_payment_attempt=None
+    )
+    amount = _money(data["amount_paid"], data["currency"])
+    reason = data.get("billing_reason")
+    if (data.get("attempt_count") or 0) > 1:
+        message = f"Retry succeeded: {amount} paid"
+    elif reason == "subscription_cycle":
+        message = f"Renewed: {amount} paid"
+    elif reason == "subscription_update":
+        message = f"Plan change invoiced: {amount} paid"
+    else:
+        message = f"First payment: {amount} paid"
+    activity_record(
+        customer=subscription.customer,
+        kind="invoice_paid",
+        message=message,
+        outcome="stripe",
+        stripe_event_id=event.stripe_id,
+    )
+
+
+def _decline_message(agency: Agency, data: Mapping[str, Any]) -> str:
+    """Stripe's message for the failed attempt: the last PaymentIntent's error."""
+    payments = (data.get("payments") or {}).get("data") or []
+    attempt = (payments[-1].get("payment") or {}) if payments else {}
+    intent_id = stripe_id_of(attempt.get("payment_intent"))
+    if not intent_id:
+        return "No payment method on file."
+    intent = stripe_client().v1.payment_intents.retrieve(
+        intent_id, options=account_options(agency.stripe_account_id or "")
+    )
+    error = intent.last_payment_error
+    return (error.message if error and error.message else "The payment was declined.")[:500]
