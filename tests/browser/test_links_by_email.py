@@ -84,6 +84,6 @@ def test_send_by_email_reaches_the_outbox_and_the_pay_link_opens_checkout(
     expect(client.get_by_role("heading", name="You're all set: this is paid")).to_be_visible()
     expect(client.get_by_text(re.compile("when the trial ends"))).to_be_visible()
     staff.reload()
-    expect(staff.locator("#stripe-information").get_by_text("Trialing")).to_be_visible()
+    expect(staff.locator("#stripe-information").get_by_text("On trial")).to_be_visible()
     expect(staff.locator(".link-history").get_by_text("Paid")).to_be_visible()
     assert wait_for(lambda: Subscription.objects.filter(customer=customer).count() == 1)
