@@ -135,6 +135,16 @@ class AgencySettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         help_text="For invoices you send; clients pay within this many days.",
     )
+    trial_end_behavior = forms.ChoiceField(
+        label="When a trial ends without a card",
+        choices=Agency.TrialEndBehavior.choices,
+        help_text="Stripe cancels or pauses a trial that ends with no payment method on file.",
+    )
+    portal_allow_cancel = forms.BooleanField(
+        label="Clients may cancel in the portal",
+        required=False,
+        help_text="The subscription then ends at the close of the period they paid for.",
+    )
 
     def __init__(self, *args, agency: Agency, currency_locked: bool, **kwargs) -> None:
         tax = {None: "", True: "on", False: "off"}[agency.stripe_tax_enabled]
@@ -145,6 +155,8 @@ class AgencySettingsForm(forms.Form):
             "time_zone": agency.time_zone,
             "stripe_tax": tax,
             "default_days_until_due": agency.default_days_until_due,
+            "trial_end_behavior": agency.trial_end_behavior,
+            "portal_allow_cancel": agency.portal_allow_cancel,
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["time_zone"].choices = _time_zone_choices()

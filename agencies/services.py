@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Membership
+from agencies.signals import portal_settings_changed
 from agencies.sync import agency_account_refresh
 from agency_billing.stripe_client import stripe_client, stripe_errors_as_billing_errors
 
@@ -94,11 +95,15 @@ def agency_settings_update(
     time_zone: str,
     stripe_tax_enabled: bool | None,
     default_days_until_due: int,
+    trial_end_behavior: str = "cancel",
+    portal_allow_cancel: bool = False,
     logo: tuple[bytes, str] | None = None,
     remove_logo: bool = False,
 ) -> Agency:
     """Save the owner's settings. The currency stays as it is once the agency has a plan
-    (its Stripe prices are in that currency), whatever the caller passes."""
+    (its Stripe prices are in that currency), whatever the caller passes. A change to
+    whether portal clients may cancel is sent to Stripe (the `portal_settings_changed`
+    receivers) inside the same transaction: if Stripe refuses, nothing is saved."""
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     agency.name = name
     agency.brand_color = brand_color.lower()
@@ -107,9 +112,14 @@ def agency_settings_update(
     agency.time_zone = time_zone
     agency.stripe_tax_enabled = stripe_tax_enabled
     agency.default_days_until_due = default_days_until_due
+    agency.trial_end_behavior = trial_end_behavior
+    portal_changed = agency.portal_allow_cancel != portal_allow_cancel
+    agency.portal_allow_cancel = portal_allow_cancel
     if logo is not None:
         agency.logo, agency.logo_content_type = logo
     elif remove_logo:
         agency.logo, agency.logo_content_type = b"", ""
     agency.save()
+    if portal_changed:
+        portal_settings_changed.send(sender=Agency, agency=agency)
     return agency

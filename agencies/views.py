@@ -102,17 +102,23 @@ def agency_settings(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        agency_settings_update(
-            agency=agency,
-            name=data["name"],
-            brand_color=data["brand_color"],
-            currency=data["currency"],
-            time_zone=data["time_zone"],
-            stripe_tax_enabled=data["stripe_tax"],
-            default_days_until_due=data["default_days_until_due"],
-            logo=data["logo"],
-            remove_logo=data.get("remove_logo", False),
-        )
+        try:
+            agency_settings_update(
+                agency=agency,
+                name=data["name"],
+                brand_color=data["brand_color"],
+                currency=data["currency"],
+                time_zone=data["time_zone"],
+                stripe_tax_enabled=data["stripe_tax"],
+                default_days_until_due=data["default_days_until_due"],
+                trial_end_behavior=data["trial_end_behavior"],
+                portal_allow_cancel=data["portal_allow_cancel"],
+                logo=data["logo"],
+                remove_logo=data.get("remove_logo", False),
+            )
+        except BillingError as error:
+            form.add_error(None, str(error))
+            return render(request, "agencies/settings.html", {"form": form}, status=400)
         messages.success(request, "Settings saved.")
         return redirect("agency_settings")
     return render(request, "agencies/settings.html", {"form": form})

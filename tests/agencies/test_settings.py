@@ -24,6 +24,7 @@ def settings_data(**overrides) -> dict:
         "time_zone": "Europe/Berlin",
         "stripe_tax": "on",
         "default_days_until_due": "14",
+        "trial_end_behavior": "cancel",
     } | overrides
 
 
