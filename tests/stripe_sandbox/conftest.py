@@ -4,6 +4,7 @@ import pytest
 import stripe
 
 from agency_billing.stripe_client import stripe_client
+from tests.stripe_sandbox.hosted import PAYING_CARD, submit
 
 
 @pytest.fixture
@@ -41,3 +42,22 @@ def monthly_price(client, on_account) -> stripe.Price:
         },
         on_account,
     )
+
+
+@pytest.fixture
+def subscription(client, on_account, monthly_price) -> stripe.Subscription:
+    """A monthly subscription the client paid by card on the hosted checkout page."""
+    session = client.v1.checkout.sessions.create(
+        {
+            "mode": "subscription",
+            "line_items": [{"price": monthly_price.id, "quantity": 1}],
+            "customer_email": "client@example.com",
+            "success_url": "http://testserver/done/",
+        },
+        on_account,
+    )
+    submit(session.url, PAYING_CARD)
+    subscription_id = client.v1.checkout.sessions.retrieve(
+        session.id, options=on_account
+    ).subscription
+    return client.v1.subscriptions.retrieve(subscription_id, options=on_account)

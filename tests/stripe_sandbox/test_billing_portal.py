@@ -22,24 +22,6 @@ NEW_CARD = {k: v for k, v in PAYING_CARD.items() if k != "email"} | {
 
 
 @pytest.fixture
-def subscription(client, on_account, monthly_price):
-    session = client.v1.checkout.sessions.create(
-        {
-            "mode": "subscription",
-            "line_items": [{"price": monthly_price.id, "quantity": 1}],
-            "customer_email": "client@example.com",
-            "success_url": "http://testserver/done/",
-        },
-        on_account,
-    )
-    submit(session.url, PAYING_CARD)
-    subscription_id = client.v1.checkout.sessions.retrieve(
-        session.id, options=on_account
-    ).subscription
-    return client.v1.subscriptions.retrieve(subscription_id, options=on_account)
-
-
-@pytest.fixture
 def configuration(client, on_account):
     return client.v1.billing_portal.configurations.create(
         {"features": FEATURES, "business_profile": {"headline": "Northwind billing"}}, on_account

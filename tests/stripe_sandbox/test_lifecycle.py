@@ -10,7 +10,6 @@ import stripe
 from django.core.management import call_command
 
 from stripe_sandbox.models import SandboxEvent
-from tests.stripe_sandbox.hosted import PAYING_CARD, submit
 from tests.stripe_schema import violations
 
 DAY = 86400
@@ -64,22 +63,9 @@ def cheaper_monthly(client, on_account, monthly_price):
 
 
 @pytest.fixture
-def paying(client, on_account, monthly_price):
+def paying(subscription):
     """A monthly subscription paid by card on the hosted checkout page."""
-    session = client.v1.checkout.sessions.create(
-        {
-            "mode": "subscription",
-            "line_items": [{"price": monthly_price.id, "quantity": 1}],
-            "customer_email": "client@example.com",
-            "success_url": "http://testserver/done/",
-        },
-        on_account,
-    )
-    submit(session.url, PAYING_CARD)
-    subscription_id = client.v1.checkout.sessions.retrieve(
-        session.id, options=on_account
-    ).subscription
-    return client.v1.subscriptions.retrieve(subscription_id, options=on_account)
+    return subscription
 
 
 def trial_without_card(client, on_account, price, behavior: str, days: int = 14):

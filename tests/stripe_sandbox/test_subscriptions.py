@@ -5,27 +5,8 @@ import pytest
 import stripe
 
 from stripe_sandbox.models import SandboxEvent
-from tests.stripe_sandbox.hosted import PAYING_CARD, submit
 
 FIXTURES = Path("/work/shared/stripe-reference/fixtures3.json")
-
-
-@pytest.fixture
-def subscription(client, on_account, monthly_price):
-    session = client.v1.checkout.sessions.create(
-        {
-            "mode": "subscription",
-            "line_items": [{"price": monthly_price.id, "quantity": 1}],
-            "customer_email": "client@example.com",
-            "success_url": "http://testserver/done/",
-        },
-        on_account,
-    )
-    submit(session.url, PAYING_CARD)
-    subscription_id = client.v1.checkout.sessions.retrieve(
-        session.id, options=on_account
-    ).subscription
-    return client.v1.subscriptions.retrieve(subscription_id, options=on_account)
 
 
 @pytest.fixture
