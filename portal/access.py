@@ -7,6 +7,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 from portal.services import portal_session_for_token
@@ -50,7 +51,9 @@ def contact_required(view: View) -> View:
         if contact is None:
             return redirect("portal_choose")
         request.contact = contact  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        # Dates read in the agency's time zone, as on its staff pages and in its emails.
+        with timezone.override(contact.customer.agency.zone):
+            return view(request, *args, **kwargs)
 
     return wrapper
 

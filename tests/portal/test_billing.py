@@ -1,7 +1,7 @@
 """/portal/billing: what a client pays and owes, Pay now, PDFs, and cards through the Stripe
 Billing Portal; viewers look but cannot pay; nobody sees another customer's objects."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from urllib.parse import urlsplit
 
@@ -66,7 +66,7 @@ def test_the_overview_shows_the_subscription_and_what_is_due(client_of, subscrib
     assert "Automation retainer" in page
     assert "2,500.00 USD / month" in page
     assert "Trialing" in page
-    assert f"Trial ends on {trial_end:%b} {trial_end.day}, {trial_end.year}" in page
+    assert f"{trial_end:%b} {trial_end.day}, {trial_end.year}</time>" in page
     assert "Total due: <strong>1,500.00 USD</strong>" in page
     assert "OPEN-1" in page and "OPEN-2" in page
 
@@ -341,3 +341,30 @@ def test_an_uncollectible_invoice_can_still_be_paid(client_of, subscribed):
 
     assert "BAD-1" in page and "Pay now" in page
     assert response.status_code == 303
+
+
+def test_dates_read_in_the_agencys_time_zone_not_utc(client_of, subscribed):
+    """10:30 UTC on Mar 10 is already Mar 10 23:30 in Auckland; 20:00 UTC is Mar 11 there."""
+    customer = subscribed.customer
+    customer.agency.time_zone = "Pacific/Auckland"
+    customer.agency.save(update_fields=["time_zone"])
+    evening = datetime(2027, 3, 10, 20, 0, tzinfo=UTC)  # Mar 11, 09:00 in Auckland
+    subscription = customer.subscriptions.get()
+    subscription.trial_end = evening
+    subscription.current_period_end = evening + timedelta(days=1)
+    subscription.save(update_fields=["trial_end", "current_period_end"])
+    invoice = add_invoice(customer, number="LATE-EVENING")
+    Invoice.objects.filter(pk=invoice.pk).update(
+        stripe_created=evening - timedelta(days=30), due_date=evening + timedelta(days=2)
+    )
+
+    overview = client_of.get(reverse("portal_billing")).content.decode()
+    invoices = client_of.get(reverse("portal_invoices")).content.decode()
+
+    assert "Trial ends on <time" in overview
+    assert ">Mar 11, 2027</time>" in overview  # the trial's end
+    assert ">Mar 12, 2027</time>" in overview  # the next charge
+    assert "Mar 10, 2027" not in overview
+    row = invoices.split('data-invoice="LATE-EVENING"')[1].split("</tr>")[0]
+    assert ">Feb 9, 2027</time>" in row  # created Feb 8, 20:00 UTC
+    assert ">Mar 13, 2027</time>" in row  # due Mar 12, 20:00 UTC
