@@ -15,7 +15,7 @@ class LoginCode(models.Model):
     are the same for both."""
 
     email = models.EmailField()  # lower-cased
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)  # "" until the worker makes the code
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

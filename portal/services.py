@@ -4,6 +4,7 @@ Login codes: 6 digits from `secrets`, kept only as a keyed hash, valid 10 minute
 a new code voids the previous ones, 5 wrong tries burn a code, and at most 3 codes per email
 and `PORTAL_LOGIN_CODES_PER_IP` per IP are issued in 15 minutes. Every step does the same
 work whether or not the email belongs to a contact, so the answer tells an outsider nothing.
+The request only opens a row; a worker makes the code, so it never waits in the broker.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +31,7 @@ from agency_billing.stripe_client import (
 from customers.models import Contact
 from customers.selectors import contacts_for_email
 from portal.models import LoginCode, PortalSession
-from portal.tasks import send_login_code
+from portal.tasks import issue_login_code
 
 logger = logging.getLogger(__name__)
 
@@ -70,45 +71,77 @@ def _token_hash(token: str) -> str:
 
 
 def login_code_request(*, email: str, ip: str | None) -> None:
-    """Issue a new login code for `email`; a worker mails it if the email is a contact's.
+    """Open a login-code row for `email`; a worker makes the code and mails it if the email
+    is a contact's. The task message carries only the row's id: no code ever waits in the
+    broker.
 
-    Raises LoginRateLimitedError past the limits, for a contact's email and any other alike.
-    """
+    Requests for one email (and from one IP) are serialised by a transaction-scoped lock, so
+    simultaneous requests count against the limits one after another and exactly one code
+    stays live. Raises LoginRateLimitedError past the limits, for a contact's email and any
+    other alike."""
     email = normalize_email(email)
     now = timezone.now()
     with transaction.atomic():
+        _lock(f"portal-login-email:{email}")
+        if ip:
+            _lock(f"portal-login-ip:{ip}")
         recent = LoginCode.objects.filter(created_at__gte=now - RATE_WINDOW)
         if recent.filter(email=email).count() >= CODES_PER_EMAIL:
             raise LoginRateLimitedError()
         if ip and recent.filter(ip=ip).count() >= settings.PORTAL_LOGIN_CODES_PER_IP:
             raise LoginRateLimitedError()
         LoginCode.objects.filter(email=email, used_at=None, voided_at=None).update(voided_at=now)
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        LoginCode.objects.create(
-            email=email,
-            code_hash=_code_hash(email, code),
-            ip=ip,
-            created_at=now,
-            expires_at=now + CODE_LIFETIME,
+        row = LoginCode.objects.create(
+            email=email, code_hash="", ip=ip, created_at=now, expires_at=now + CODE_LIFETIME
         )
         # The worker finds out whether the email is a contact's and mails the code only
         # then: this request does the same work, and takes the same time, either way.
-        transaction.on_commit(lambda: send_login_code.delay(email, code))
+        transaction.on_commit(lambda: issue_login_code.delay(row.pk))
 
 
-def login_code_send(*, email: str, code: str) -> None:
-    """Email `code` to `email` if it is a contact's (of any customer, any agency)."""
-    agencies = {contact.customer.agency for contact in contacts_for_email(email)}
-    if not agencies:
+def _lock(name: str) -> None:
+    """A PostgreSQL advisory lock on `name`, held until the transaction ends. Callers take
+    the email's lock before the IP's, so two requests never wait on each other in a cycle."""
+    if connection.vendor != "postgresql":  # SQLite (make dev) runs one writer at a time
         return
-    send_email(
-        to=email,
-        template="portal_login_code",
-        context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
-        # One agency's client gets the agency's branding; a person billed by several gets
-        # the product's.
-        agency=agencies.pop() if len(agencies) == 1 else None,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+
+
+def login_code_issue(*, login_code_id: int) -> None:
+    """Make the code of a login-code row (stored only as a hash) and email it if the row's
+    email is a contact's (of any customer, any agency). A row a newer request voided, one
+    that expired or was already issued (a redelivered task message) gets nothing: the
+    client uses the newest code, or asks again."""
+    with transaction.atomic():
+        row = (
+            LoginCode.objects.select_for_update()
+            .filter(
+                pk=login_code_id,
+                code_hash="",
+                used_at=None,
+                voided_at=None,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+        if row is None:
+            return
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        LoginCode.objects.filter(pk=row.pk).update(code_hash=_code_hash(row.email, code))
+        contacts = list(contacts_for_email(row.email))
+        if not contacts:
+            return
+        agencies = {contact.customer.agency for contact in contacts}
+        send_email(
+            # The address as the agency wrote it, in whatever case.
+            to=contacts[0].email,
+            template="portal_login_code",
+            context={"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+            # One agency's client gets the agency's branding; a person billed by several
+            # gets the product's.
+            agency=agencies.pop() if len(agencies) == 1 else None,
+        )
 
 
 def login_code_verify(*, email: str, code: str) -> tuple[str, PortalSession]:

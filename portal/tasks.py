@@ -17,9 +17,9 @@ def purge_login_records() -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def send_login_code(email: str, code: str) -> None:
-    """Mail a login code if the email is a contact's. The code travels in the task message
-    for the moment it waits in the broker; it is only ever stored as a hash."""
+def issue_login_code(login_code_id: int) -> None:
+    """Make a login code and mail it if the email is a contact's. The message carries only
+    the row's id: the code is made here, kept as a hash, and sent only in the email."""
     from portal import services
 
-    services.login_code_send(email=email, code=code)
+    services.login_code_issue(login_code_id=login_code_id)

@@ -13,7 +13,13 @@ from django.utils import timezone
 from portal.models import LoginCode, PortalSession
 from tests.conftest import client_for
 from tests.factories import ContactFactory
-from tests.portal.conftest import last_code_sent_to, log_in, request_code, submit_code
+from tests.portal.conftest import (
+    after_commit,
+    last_code_sent_to,
+    log_in,
+    request_code,
+    submit_code,
+)
 
 WRONG_OR_EXPIRED = "That code is wrong or has expired."
 
@@ -345,3 +351,50 @@ def test_one_address_may_enter_a_limited_number_of_codes(contact, settings):
     assert refused.status_code == 429
     assert not PortalSession.objects.exists()
     assert submit_code(Client(), contact.email, code).status_code == 302
+
+
+def test_the_code_never_travels_in_the_task_message(contact):
+    """The worker makes the code itself: the broker only ever holds a row id."""
+    from celery.signals import task_prerun
+
+    messages = []
+
+    def record(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):
+        messages.append(repr((args, kwargs)))
+
+    task_prerun.connect(record, weak=False)
+    try:
+        request_code(Client(), contact.email)
+    finally:
+        task_prerun.disconnect(record)
+
+    code = last_code_sent_to(contact.email)
+    assert len(messages) == 1
+    assert code not in messages[0]
+    assert submit_code(Client(), contact.email, code).status_code == 302
+
+
+def test_a_code_voided_before_its_task_ran_is_never_mailed(contact, mailoutbox):
+    """Two requests in a row whose tasks run late: only the newer code is mailed."""
+    with after_commit():  # both tasks run after both answers
+        Client().post(reverse("portal_login"), {"email": contact.email})
+        Client().post(reverse("portal_login"), {"email": contact.email})
+
+    assert len(mailoutbox) == 1
+    assert submit_code(Client(), contact.email, last_code_sent_to(contact.email)).status_code == 302
+
+
+def test_the_login_email_is_not_case_sensitive(db, mailoutbox):
+    contact = ContactFactory(email="Dana@Client.example", customer__name="Client Co")
+    client = Client()
+
+    assert request_code(client, "dana@client.example").status_code == 302
+    assert request_code(client, "DANA@CLIENT.EXAMPLE").status_code == 302
+    assert request_code(client, " dana@Client.Example").status_code == 302
+    refused = request_code(client, "Dana@Client.example")
+
+    assert refused.status_code == 429  # the limit counts every spelling of one email
+    assert [m.to for m in mailoutbox] == [[contact.email]] * 3
+    code = last_code_sent_to(contact.email)
+    assert submit_code(client, "dAnA@cLiEnT.eXaMpLe", code).status_code == 302
+    assert "Client Co" in client.get(reverse("portal_billing")).content.decode()
