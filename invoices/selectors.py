@@ -2,15 +2,16 @@
 dashboard and the client portal. Every function is scoped by the agency or the customer it is
 given; none calls Stripe.
 
-For the portal: `invoices_for_customer(customer)` (every invoice, newest first, refunds and
-disputes prefetched) and `outstanding_invoices_for_customer(customer)` (what the client can
-still pay: `invoice.payable`, `invoice.hosted_invoice_url` for Pay now, `invoice.is_overdue`).
+For the client portal: `client_invoices(customer)` (what the client may see, newest first,
+each with `overdue`), `client_invoice(customer, id)` (one of them, or None) and
+`client_outstanding(customer)` (the overview's unpaid invoices and total due): a fixed number
+of queries whatever the number of invoices.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -108,4 +109,48 @@ def customer_invoices_section(customer: Customer) -> dict:
     return {
         "customer_invoices": newest[:MANAGE_CUSTOMER_INVOICES],
         "customer_invoices_more": len(newest) > MANAGE_CUSTOMER_INVOICES,
+    }
+
+
+CLIENT_OUTSTANDING_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    currency: str
+    amount: int
+    count: int
+
+
+def client_invoices(customer: Customer) -> QuerySet[Invoice]:
+    """Every invoice the client may see in the portal (drafts are the agency's business),
+    newest first, each with `overdue`: unpaid and past its due date."""
+    overdue = Q(status__in=UNPAID, due_date__lt=timezone.now())
+    return (
+        customer.invoices.exclude(status=Invoice.Status.DRAFT)
+        .annotate(overdue=ExpressionWrapper(overdue, output_field=BooleanField()))
+        .order_by("-stripe_created", "-pk")
+    )
+
+
+def client_invoice(customer: Customer, invoice_id: int) -> Invoice | None:
+    """One invoice the client may see; None for a draft, or another customer's."""
+    return client_invoices(customer).filter(pk=invoice_id).first()
+
+
+def client_outstanding(customer: Customer) -> dict:
+    """The portal overview's outstanding invoices: the oldest-due few, and the total still
+    due per currency over all of them (two queries, however many there are)."""
+    unpaid = client_invoices(customer).filter(status__in=UNPAID, amount_remaining__gt=0)
+    totals = (
+        unpaid.order_by()
+        .values("currency")
+        .annotate(amount=Sum("amount_remaining"), count=Count("pk"))
+        .order_by("currency")
+    )
+    amounts = [AmountDue(row["currency"], row["amount"], row["count"]) for row in totals]
+    return {
+        "outstanding": list(unpaid.order_by("due_date", "pk")[:CLIENT_OUTSTANDING_SHOWN]),
+        "amounts_due": amounts,
+        "outstanding_count": sum(due.count for due in amounts),
     }

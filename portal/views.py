@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +17,7 @@ from agency_billing.errors import BillingError
 from agency_billing.rate_limits import client_ip, rate_limit
 from customers.models import Contact
 from customers.selectors import contacts_for_email
-from invoices.models import Invoice
+from invoices import selectors as invoice_selectors
 from portal import selectors
 from portal.access import (
     PORTAL_COOKIE,
@@ -141,7 +141,7 @@ def portal_billing(request: HttpRequest) -> HttpResponse:
             request,
             subscriptions=selectors.live_subscriptions(customer),
             section="overview",
-            **selectors.outstanding(customer),
+            **invoice_selectors.client_outstanding(customer),
         ),
     )
 
@@ -149,7 +149,7 @@ def portal_billing(request: HttpRequest) -> HttpResponse:
 @contact_required
 def portal_invoices(request: HttpRequest) -> HttpResponse:
     customer = request.contact.customer  # type: ignore[attr-defined]
-    page = Paginator(selectors.customer_invoices(customer), INVOICES_PER_PAGE).get_page(
+    page = Paginator(invoice_selectors.client_invoices(customer), INVOICES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -157,12 +157,13 @@ def portal_invoices(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invoice_for_contact(request: HttpRequest, invoice_id: int) -> Invoice:
+def _invoice_for_contact(request: HttpRequest, invoice_id: int):
     """The invoice, if it is the contact's customer's and the client may see it; else 404."""
-    return get_object_or_404(
-        selectors.customer_invoices(request.contact.customer),  # type: ignore[attr-defined]
-        pk=invoice_id,
-    )
+    customer = request.contact.customer  # type: ignore[attr-defined]
+    invoice = invoice_selectors.client_invoice(customer, invoice_id)
+    if invoice is None:
+        raise Http404("No such invoice")
+    return invoice
 
 
 @billing_contact_required

@@ -61,3 +61,20 @@ def test_views_read_the_apps_above_them_only_through_selectors(app):
     }
 
     assert upward == set(), f"{app}/views.py reaches past selectors: {sorted(upward)}"
+
+
+def test_the_portal_reads_invoices_only_through_invoices_selectors():
+    """The invoice mirror's reads live in invoices/selectors.py, shared with staff pages: the
+    portal neither imports the invoice models nor walks `customer.invoices` itself."""
+    reached = set()
+    for path in sorted((ROOT / "portal").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for module in modules_imported(path):
+            if module.startswith("invoices.") and module != "invoices.selectors":
+                reached.add(f"{path.name} imports {module}")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "invoices":
+                reached.add(f"{path.name} reads .invoices on line {node.lineno}")
+
+    assert reached == set()
