@@ -59,6 +59,17 @@ class Invoice(models.Model):
             models.Index(fields=["agency", "stripe_created"]),
             models.Index(fields=["customer", "stripe_created"]),
             models.Index(fields=["customer", "paid_at"]),
+            # The overdue filter and today's part of the overdue total: unpaid rows only.
+            models.Index(
+                fields=["agency", "stripe_created"],
+                condition=models.Q(status__in=["open", "uncollectible"]),
+                name="invoice_unpaid_created",
+            ),
+            models.Index(
+                fields=["agency", "due_date"],
+                condition=models.Q(status__in=["open", "uncollectible"]),
+                name="invoice_unpaid_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,3 +239,85 @@ class RevenueMonth(models.Model):
         return (
             self.gross - self.refunds - self.disputes_lost - self.platform_fees - self.stripe_fees
         )
+
+
+class AgencyRevenueMonth(models.Model):
+    """The agency's figures for one month and currency: the sum of its clients'
+    `RevenueMonth` rows, kept equal to that sum by a PostgreSQL trigger on RevenueMonth
+    (migration 0003), whatever writes it. The revenue dashboard's months and totals read
+    these, at most one row per month and currency."""
+
+    # Deleted with the agency by the database (ON DELETE CASCADE, migration 0004): the
+    # trigger writes here while Django deletes the agency's rows, so Django must not.
+    agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
+    currency = models.CharField(max_length=3)
+    month = models.DateField()  # the first day of the month, UTC
+    payments = models.BigIntegerField(default=0)
+    gross = models.BigIntegerField(default=0)
+    refunds = models.BigIntegerField(default=0)
+    disputes_lost = models.BigIntegerField(default=0)
+    platform_fees = models.BigIntegerField(default=0)
+    stripe_fees = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "currency"], name="agency_revenue_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%Y-%m} {self.currency}"
+
+
+class InvoiceTotal(models.Model):
+    """How many invoices the agency has in one currency and status, and their amounts: kept
+    equal to the sums over its Invoice rows by a PostgreSQL trigger on Invoice (migration
+    0003), whatever writes them. The Invoices page's totals read these, not the invoices."""
+
+    # Deleted with the agency by the database (ON DELETE CASCADE, migration 0004): the
+    # trigger writes here while Django deletes the agency's rows, so Django must not.
+    agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    invoices = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+    amount_remaining = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "currency", "status"], name="invoice_total_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.currency} {self.status}"
+
+
+class InvoiceDueDay(models.Model):
+    """The agency's unpaid (open or uncollectible) invoices with a due date, per currency,
+    status and due day (UTC): kept by the same trigger as `InvoiceTotal`. What is overdue now
+    is every day before today plus today's invoices already past their due time."""
+
+    # Deleted with the agency by the database (ON DELETE CASCADE, migration 0004): the
+    # trigger writes here while Django deletes the agency's rows, so Django must not.
+    agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    due_day = models.DateField()
+    invoices = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+    amount_remaining = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "due_day", "currency", "status"], name="invoice_due_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.due_day} {self.currency} {self.status}"

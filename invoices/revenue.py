@@ -27,7 +27,7 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from customers.models import Subscription
-from invoices.models import Invoice, RevenueMonth
+from invoices.models import AgencyRevenueMonth, Invoice, RevenueMonth
 from invoices.sync import month_bounds
 
 FIGURES = ("gross", "refunds", "disputes_lost", "platform_fees", "stripe_fees")
@@ -43,15 +43,18 @@ def _months(agency: Agency, start: date, end: date) -> QuerySet[RevenueMonth]:
     return RevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
 
 
+def _agency_months(agency: Agency, start: date, end: date) -> QuerySet[AgencyRevenueMonth]:
+    return AgencyRevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
+
+
 def revenue_by_month(agency: Agency, start: date, end: date) -> dict[str, list[dict]]:
     """Per currency, one row per month from `start` to `end` (first days), empty months
-    included, oldest first. One query."""
+    included, oldest first. One query, of at most one row per month and currency."""
     found = {
         (row["currency"], row["month"]): row
-        for row in _months(agency, start, end)
-        .values("currency", "month")
-        .annotate(**_SUMS)
-        .order_by()
+        for row in _agency_months(agency, start, end)
+        .exclude(payments=0, **dict.fromkeys(FIGURES, 0))
+        .values("currency", "month", *FIGURES)
     }
     months = list(_month_range(start, end))
     empty = dict.fromkeys(FIGURES, 0)
@@ -171,7 +174,7 @@ def check_against_stripe(agency: Agency, month: date) -> list[StripeComparison]:
         for transaction in listing.auto_paging_iter():
             _add_transaction(stripe_side[transaction.currency], transaction)
     ours: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHECKED, 0))
-    for row in _months(agency, month, month).values("currency").annotate(**_SUMS).order_by():
+    for row in _agency_months(agency, month, month).values("currency", *FIGURES):
         ours[row["currency"]] = {
             "gross": row["gross"],
             "refunds": row["refunds"],

@@ -9,14 +9,14 @@ of queries whatever the number of invoices.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from agencies.models import Agency
 from customers.models import Customer
-from invoices.models import Dispute, Invoice, Refund
+from invoices.models import Dispute, Invoice, InvoiceDueDay, InvoiceTotal, Refund
 
 UNPAID = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
 
@@ -68,18 +68,150 @@ def agency_invoices(agency: Agency, filters: InvoiceFilters) -> QuerySet[Invoice
         invoices = invoices.filter(stripe_created__gte=_start_of(filters.date_from))
     if filters.date_to:
         invoices = invoices.filter(
-            stripe_created__lt=_start_of(filters.date_to) + timezone.timedelta(days=1)
+            stripe_created__lt=_start_of(filters.date_to) + timedelta(days=1)
         )
     return invoices.order_by("-stripe_created", "-pk")
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    """One page of invoices, newest first, and the cursors of the pages beside it (None at
+    either end): keyset pagination, so page 20,000 costs what page 1 costs and nothing
+    counts the invoices."""
+
+    invoices: list[Invoice]
+    newer: str | None
+    older: str | None
+
+
+def invoice_page(
+    invoices: QuerySet[Invoice], *, older_than: str = "", newer_than: str = "", size: int
+) -> InvoicePage:
+    """The `size` invoices of `invoices` (ordered newest first, as agency_invoices orders
+    them) just older than the cursor `older_than`, just newer than `newer_than`, or the
+    newest (also when nothing is newer than `newer_than`). A cursor that is not one of ours
+    reads as none. One query, two when nothing is newer."""
+    newer_key, older_key = _cursor_key(newer_than), _cursor_key(older_than)
+    if newer_key:
+        created, pk = newer_key
+        rows = list(
+            invoices.filter(
+                Q(stripe_created__gt=created) | Q(stripe_created=created, pk__gt=pk),
+                stripe_created__gte=created,
+            ).order_by("stripe_created", "pk")[: size + 1]
+        )
+        shown = rows[:size][::-1]
+        if shown:
+            more_newer = len(rows) > size
+            return InvoicePage(
+                shown, newer=_cursor(shown[0]) if more_newer else None, older=_cursor(shown[-1])
+            )
+        older_key = None
+    if older_key:
+        created, pk = older_key
+        invoices = invoices.filter(
+            Q(stripe_created__lt=created) | Q(stripe_created=created, pk__lt=pk),
+            stripe_created__lte=created,
+        )
+    rows = list(invoices[: size + 1])
+    shown = rows[:size]
+    return InvoicePage(
+        shown,
+        newer=_cursor(shown[0]) if shown and older_key else None,
+        older=_cursor(shown[-1]) if len(rows) > size else None,
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _cursor(invoice: Invoice) -> str:
+    """An invoice's place in the newest-first order: its creation time (microseconds since
+    1970) and id."""
+    return f"{(invoice.stripe_created - _EPOCH) // timedelta(microseconds=1)}_{invoice.pk}"
+
+
+def _cursor_key(cursor: str) -> tuple[datetime, int] | None:
+    micros, _, pk = cursor.partition("_")
+    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 17:
+        return None
+    return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
 
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def invoice_totals(invoices: QuerySet[Invoice]) -> list[dict]:
-    """Per currency: how many invoices, their total, what is paid, open and overdue. One
-    query; never summed across currencies."""
+def invoice_totals(agency: Agency, filters: InvoiceFilters) -> list[dict]:
+    """Per currency: how many invoices match `filters`, their total, what is paid, open and
+    overdue; never summed across currencies. Without a client or date filter, read from the
+    aggregates the database keeps (InvoiceTotal, InvoiceDueDay), in two queries however many
+    invoices the agency has; with one, summed over the matching invoices in one query."""
+    if filters.customer_id or filters.date_from or filters.date_to:
+        return _totals_of(agency_invoices(agency, filters))
+    overdue = _overdue_by_currency(agency, filters.status, timezone.now())
+    if filters.overdue:
+        return [{"currency": currency, **overdue[currency]} for currency in sorted(overdue)]
+    totals = InvoiceTotal.objects.filter(agency=agency)
+    if filters.status:
+        totals = totals.filter(status=filters.status)
+    rows = (
+        totals.values("currency")
+        .annotate(
+            count=Sum("invoices"),
+            total=Sum("total"),
+            paid=Sum("amount_paid"),
+            outstanding=Sum("amount_remaining", filter=Q(status__in=UNPAID)),
+        )
+        .filter(count__gt=0)
+        .order_by("currency")
+    )
+    none_overdue = {"overdue": None, "overdue_count": 0}
+    return [
+        {**row, **{name: overdue.get(row["currency"], none_overdue)[name] for name in none_overdue}}
+        for row in rows
+    ]
+
+
+def _overdue_by_currency(agency: Agency, status: str, now: datetime) -> dict[str, dict]:
+    """Per currency, the unpaid invoices (of `status`, if given) due before `now`: the days
+    before today (UTC) from InvoiceDueDay, and today's from the invoices themselves (an index
+    holds the unpaid ones by due date). One query; none for a status that is never unpaid."""
+    statuses = [name for name in UNPAID if name == status or not status]
+    if not statuses:
+        return {}
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    sums = {
+        "count": Sum("invoices"),
+        "total": Sum("total"),
+        "paid": Sum("amount_paid"),
+        "outstanding": Sum("amount_remaining"),
+    }
+    earlier_days = (
+        InvoiceDueDay.objects.filter(agency=agency, status__in=statuses, due_day__lt=today.date())
+        .values("currency")
+        .annotate(**sums)
+        .order_by()
+    )
+    due_today = (
+        agency.invoices.filter(status__in=statuses, due_date__gte=today, due_date__lt=now)
+        .values("currency")
+        .annotate(**{**sums, "count": Count("pk")})
+        .order_by()
+    )
+    found: dict[str, dict] = {}
+    for part in earlier_days.union(due_today, all=True):
+        row = found.setdefault(part["currency"], dict.fromkeys(sums, 0))
+        for name in sums:
+            row[name] += part[name]
+    return {
+        currency: {**row, "overdue": row["outstanding"], "overdue_count": row["count"]}
+        for currency, row in found.items()
+        if row["count"]
+    }
+
+
+def _totals_of(invoices: QuerySet[Invoice]) -> list[dict]:
     now = timezone.now()
     unpaid = Q(status__in=UNPAID)
     return list(

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -65,20 +64,25 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     agency = _agency(request)
     form = InvoiceFilterForm(request.GET or None)
     filters = form.filters()
-    invoices = selectors.agency_invoices(agency, filters)
-    page = Paginator(invoices, INVOICES_PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.invoice_page(
+        selectors.agency_invoices(agency, filters),
+        older_than=request.GET.get("older", ""),
+        newer_than=request.GET.get("newer", ""),
+        size=INVOICES_PER_PAGE,
+    )
     client = (
         agency.customers.filter(pk=filters.customer_id).first() if filters.customer_id else None
     )
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("older", None)
+    query.pop("newer", None)
     return render(
         request,
         "invoices/invoice_list.html",
         {
             "form": form,
             "page": page,
-            "totals": selectors.invoice_totals(invoices),
+            "totals": selectors.invoice_totals(agency, filters),
             "client": client,
             "query": query.urlencode(),
         },

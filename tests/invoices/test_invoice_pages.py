@@ -1,6 +1,8 @@
 """Billing & Revenue → Invoices, the invoice page and its Void / Mark uncollectible actions:
 scoped to the member's agency, read from the mirror with a fixed number of queries."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -140,3 +142,46 @@ def test_mark_uncollectible_then_void_is_refused_politely_for_a_voided_one(owner
 
     response = owner_client.post(reverse("invoice_void", args=[invoice.pk]), follow=True)
     assert "Only an open invoice can be voided" in response.content.decode()
+
+
+def numbers_on(page: str) -> list[str]:
+    return re.findall(r">(PAGE-\d+)</a>", page)
+
+
+def link(page: str, rel: str) -> str | None:
+    found = re.search(rf'href="\?([^"]*)" rel="{rel}"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_older_and_newer_walk_every_invoice_once_in_order(owner_client, clients, settings):
+    acme, _ = clients
+    now = timezone.now().replace(microsecond=0)
+    # Three invoices to a second: the id breaks the ties.
+    for n in range(120):
+        InvoiceFactory(
+            customer=acme, number=f"PAGE-{n:03d}", stripe_created=now - timedelta(seconds=n // 3)
+        )
+    newest_first = [f"PAGE-{n:03d}" for n in sorted(range(120), key=lambda n: (n // 3, -n))]
+
+    seen, pages, query = [], [], ""
+    while query is not None:
+        page = owner_client.get(f"{reverse('invoice_list')}?{query}").content.decode()
+        pages.append(numbers_on(page))
+        seen += pages[-1]
+        query = link(page, "next")
+    back = [numbers_on(page)]
+    while (query := link(page, "prev")) is not None:
+        page = owner_client.get(f"{reverse('invoice_list')}?{query}").content.decode()
+        back.append(numbers_on(page))
+
+    assert seen == newest_first
+    assert [len(numbers) for numbers in pages] == [50, 50, 20]
+    assert back == pages[::-1]
+    assert "120 invoices" in page
+
+
+def test_a_cursor_that_is_not_ours_shows_the_newest(owner_client, clients):
+    InvoiceFactory(customer=clients[0], number="PAGE-1")
+    for cursor in ["abc", "1_", "99999999999999999999_1", "-5_3"]:
+        assert "PAGE-1" in page_of(owner_client, older=cursor)
+        assert "PAGE-1" in page_of(owner_client, newer=cursor)
