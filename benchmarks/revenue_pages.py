@@ -49,6 +49,9 @@ def main() -> int:
             f"{invoices}?status=paid&date_from=2026-06-01&date_to=2026-06-30",
         ),
     ]
+    if args.explain:
+        for name, url in pages:
+            explain(client, name, url)
     figures = [measure(client, name, url, requests=args.requests) for name, url in pages]
     print(
         f"revenue and invoices pages: {args.invoices:,} invoices across {args.customers:,} "
@@ -63,12 +66,33 @@ def main() -> int:
     return 0
 
 
+def explain(client, name: str, url: str) -> None:
+    """EXPLAIN ANALYZE every query of one request of the page slower than 5 ms."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    queries = list(captured.captured_queries)
+    print(f"== {name}: {url}")
+    for query in queries:
+        if float(query["time"]) * 1000 < 5 or not query["sql"].startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        print(f"-- {float(query['time']) * 1000:.0f} ms: {query['sql'][:300]}\n{plan}\n")
+
+
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
     parser.add_argument("--quick", action="store_true", help="100,000 invoices, 10 requests")
+    parser.add_argument(
+        "--explain", action="store_true", help="print the plans of the queries over 5 ms"
+    )
     parser.add_argument(
         "--reuse",
         action="store_true",
