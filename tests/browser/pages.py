@@ -2,7 +2,7 @@
 
 Add your page here: a `Page` with a name, a function of the `Scenario` that returns its path,
 who opens it, and optionally what to do on it first (submit an empty form to show errors).
-Staff pages get the 390 px no-sideways-scroll check too.
+Every page gets the 390 px no-sideways-scroll check too.
 """
 
 from collections.abc import Callable
@@ -35,9 +35,21 @@ class Scenario:
 class Page:
     name: str
     path: Callable[[Scenario], str]
-    who: str = "owner"  # "owner" (signed in staff) or "visitor"
+    # "owner" (signed in staff), "visitor", "client" (in the client portal as a billing
+    # contact) or "several" (in the portal, a contact of two customers who has not chosen)
+    who: str = "owner"
     prepare: Callable | None = None  # called with the Playwright page once it loaded
-    staff: bool = True
+
+
+def press(button: str) -> Callable:
+    """Press a button that takes the browser to another page (a Stripe-hosted one)."""
+
+    def prepare(page) -> None:
+        with page.expect_navigation():
+            page.get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return prepare
 
 
 def submit_empty(button: str) -> Callable:
@@ -115,47 +127,78 @@ STAFF_PAGES = [
 ]
 
 PUBLIC_PAGES = [
-    Page("log in", lambda s: reverse("login"), who="visitor", staff=False),
+    Page("log in", lambda s: reverse("login"), who="visitor"),
     Page(
         "log in, error",
         lambda s: reverse("login"),
         who="visitor",
-        staff=False,
         prepare=submit_empty("Log in"),
     ),
-    Page("sign up", lambda s: reverse("signup"), who="visitor", staff=False),
+    Page("sign up", lambda s: reverse("signup"), who="visitor"),
     Page(
         "sign up, errors",
         lambda s: reverse("signup"),
         who="visitor",
-        staff=False,
         prepare=submit_empty("Create agency"),
     ),
-    Page("forgot password", lambda s: reverse("password_reset"), who="visitor", staff=False),
+    Page("forgot password", lambda s: reverse("password_reset"), who="visitor"),
     Page(
         "forgot password, sent",
         lambda s: reverse("password_reset_done"),
         who="visitor",
-        staff=False,
     ),
-    Page("not found", lambda s: "/no-such-page/", who="visitor", staff=False),
-    Page("accept invitation", _invitation, who="visitor", staff=False),
-    Page("pay link, withdrawn", _revoked_pay_link, who="visitor", staff=False),
+    Page("not found", lambda s: "/no-such-page/", who="visitor"),
+    Page("accept invitation", _invitation, who="visitor"),
+    Page("pay link, withdrawn", _revoked_pay_link, who="visitor"),
 ]
 
 SANDBOX_PAGES = [
-    Page("sandbox checkout", lambda s: path_of(s.link.url), who="visitor", staff=False),
+    Page("sandbox checkout", lambda s: path_of(s.link.url), who="visitor"),
     Page(
         "sandbox checkout, errors",
         lambda s: path_of(s.link.url),
         who="visitor",
-        staff=False,
         prepare=submit_empty("Start trial"),
     ),
-    Page("sandbox onboarding", lambda s: path_of(s.onboarding_url), who="visitor", staff=False),
+    Page("sandbox onboarding", lambda s: path_of(s.onboarding_url), who="visitor"),
 ]
 
-# The client portal's pages go here once they exist.
-PORTAL_PAGES: list[Page] = []
+
+def _hosted_invoice(s: Scenario) -> str:
+    return path_of(s.extra["open_invoice"].hosted_invoice_url)
+
+
+def _portal_code(s: Scenario) -> str:
+    return f"{reverse('portal_code')}?email={s.extra['portal_email']}"
+
+
+PORTAL_PAGES = [
+    Page("portal log in", lambda s: reverse("portal_login"), who="visitor"),
+    Page(
+        "portal log in, error",
+        lambda s: reverse("portal_login"),
+        who="visitor",
+        prepare=submit_empty("Email me a code"),
+    ),
+    Page("portal code", _portal_code, who="visitor"),
+    Page("portal code, error", _portal_code, who="visitor", prepare=submit_empty("Log in")),
+    Page("portal customer chooser", lambda s: reverse("portal_choose"), who="several"),
+    Page("portal overview", lambda s: reverse("portal_billing"), who="client"),
+    Page("portal invoices", lambda s: reverse("portal_invoices"), who="client"),
+    Page("portal payment methods", lambda s: reverse("portal_payment_methods"), who="client"),
+    Page(
+        "sandbox billing portal",
+        lambda s: reverse("portal_payment_methods"),
+        who="client",
+        prepare=press("Manage"),
+    ),
+    Page(
+        "sandbox billing portal, card form",
+        lambda s: reverse("portal_payment_methods"),
+        who="client",
+        prepare=press("Update card"),
+    ),
+    Page("sandbox hosted invoice", _hosted_invoice, who="visitor"),
+]
 
 ALL_PAGES = STAFF_PAGES + PUBLIC_PAGES + SANDBOX_PAGES + PORTAL_PAGES
