@@ -1,6 +1,9 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.utils import timezone
 
@@ -321,3 +324,40 @@ class InvoiceDueDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.due_day} {self.currency} {self.status}"
+
+
+class RevenueToDate(models.Model):
+    """A client's figures in one currency from their first payment through each month of
+    `months` (a run of months in which nothing changed): running totals of RevenueMonth,
+    kept by a PostgreSQL trigger on it (migration 0005). A client's figures for any period
+    are the row holding its last month less the row holding the month before it, so the
+    revenue page ranks clients reading two rows per client whatever the period's length."""
+
+    # Both deleted by the database (ON DELETE CASCADE): the trigger writes here while
+    # Django deletes a client's or agency's RevenueMonth rows.
+    agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, related_name="+")
+    currency = models.CharField(max_length=3)
+    months = DateRangeField()  # [first day of a month, first day of a later month or open)
+    payments = models.BigIntegerField(default=0)
+    gross = models.BigIntegerField(default=0)
+    refunds = models.BigIntegerField(default=0)
+    disputes_lost = models.BigIntegerField(default=0)
+    platform_fees = models.BigIntegerField(default=0)
+    stripe_fees = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            ExclusionConstraint(
+                name="revenue_to_date_no_overlap",
+                expressions=[
+                    ("customer", RangeOperators.EQUAL),
+                    ("currency", RangeOperators.EQUAL),
+                    ("months", RangeOperators.OVERLAPS),
+                ],
+            )
+        ]
+        indexes = [GistIndex(fields=["agency", "months"], name="revenue_to_date_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.currency} {self.months}"

@@ -1,6 +1,7 @@
-"""The owner's revenue figures: read from the monthly aggregates the mirror keeps
-(`RevenueMonth`), recurring revenue from the subscription mirror, and a check of one month
-against Stripe's own balance transactions.
+"""The owner's revenue figures: read from the aggregates the database keeps over the mirror's
+monthly figures per client (`RevenueMonth`): the agency's months (`AgencyRevenueMonth`) and
+each client's running totals (`RevenueToDate`). Recurring revenue from the subscription
+mirror, and a check of one month against Stripe's own balance transactions.
 
 Definitions (also written on the page):
 - gross: what clients paid on invoices (by the day paid); refunds: what was refunded (by the
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 
@@ -27,20 +29,15 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from customers.models import Subscription
-from invoices.models import AgencyRevenueMonth, Invoice, RevenueMonth
+from invoices.models import AgencyRevenueMonth, Invoice
 from invoices.sync import month_bounds
 
 FIGURES = ("gross", "refunds", "disputes_lost", "platform_fees", "stripe_fees")
-_SUMS = {name: Sum(name) for name in FIGURES}
 
 
 def _with_net(row: dict) -> dict:
     costs = row["refunds"] + row["disputes_lost"] + row["platform_fees"] + row["stripe_fees"]
     return {**row, "net": row["gross"] - costs}
-
-
-def _months(agency: Agency, start: date, end: date) -> QuerySet[RevenueMonth]:
-    return RevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
 
 
 def _agency_months(agency: Agency, start: date, end: date) -> QuerySet[AgencyRevenueMonth]:
@@ -70,18 +67,52 @@ def revenue_by_month(agency: Agency, start: date, end: date) -> dict[str, list[d
 CLIENTS_SHOWN = 50
 
 
+_CLIENTS_SQL = """
+    SELECT through_end.customer_id, customer.name, through_end.currency,
+        through_end.payments - coalesce(before_start.payments, 0),
+        through_end.gross - coalesce(before_start.gross, 0) AS gross,
+        through_end.refunds - coalesce(before_start.refunds, 0),
+        through_end.disputes_lost - coalesce(before_start.disputes_lost, 0),
+        through_end.platform_fees - coalesce(before_start.platform_fees, 0),
+        through_end.stripe_fees - coalesce(before_start.stripe_fees, 0)
+    FROM invoices_revenuetodate AS through_end
+    JOIN customers_customer AS customer ON customer.id = through_end.customer_id
+    LEFT JOIN invoices_revenuetodate AS before_start
+        ON before_start.agency_id = through_end.agency_id
+        AND before_start.customer_id = through_end.customer_id
+        AND before_start.currency = through_end.currency
+        AND before_start.months @> %(before_start)s
+    WHERE through_end.agency_id = %(agency)s AND through_end.months @> %(end)s
+        AND (through_end.payments, through_end.gross, through_end.refunds,
+             through_end.disputes_lost, through_end.platform_fees, through_end.stripe_fees)
+            <> (coalesce(before_start.payments, 0), coalesce(before_start.gross, 0),
+                coalesce(before_start.refunds, 0), coalesce(before_start.disputes_lost, 0),
+                coalesce(before_start.platform_fees, 0), coalesce(before_start.stripe_fees, 0))
+    ORDER BY gross DESC, through_end.currency, customer.name
+    LIMIT %(limit)s
+"""
+
+
 def revenue_by_client(
     agency: Agency, start: date, end: date, *, limit: int | None = None
 ) -> list[dict]:
-    """One row per client and currency, largest gross first (the first `limit`). One
-    query."""
-    rows = (
-        _months(agency, start, end)
-        .values("customer_id", "customer__name", "currency")
-        .annotate(**_SUMS, payments=Sum("payments"))
-        .order_by("-gross", "currency", "customer__name")
-    )
-    return [_with_net(row) for row in (rows[:limit] if limit else rows)]
+    """One row per client and currency with figures in the period, largest gross first (the
+    first `limit`). One query, reading two RevenueToDate rows per client (the running totals
+    through `end` and through the month before `start`), whatever the period's length."""
+    parameters = {
+        "agency": agency.pk,
+        "end": end,
+        "before_start": _month_before(start),
+        "limit": limit,  # LIMIT NULL: every row
+    }
+    names = ["customer_id", "customer__name", "currency", "payments", *FIGURES]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLIENTS_SQL, parameters)
+        return [_with_net(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _month_before(month: date) -> date:
+    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def revenue_totals(by_month: dict[str, list[dict]]) -> dict[str, dict]:

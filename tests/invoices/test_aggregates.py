@@ -4,7 +4,7 @@ rows: after refunds, disputes, voids, webhooks out of order and delivered twice,
 writes and deletions."""
 
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +22,9 @@ from invoices.models import (
     InvoiceTotal,
     Refund,
     RevenueMonth,
+    RevenueToDate,
 )
+from invoices.revenue import revenue_by_client
 from invoices.sync import month_of
 from tests.factories import CustomerFactory
 from tests.invoices.factories import InvoiceFactory
@@ -126,6 +128,37 @@ def assert_aggregates_match_the_rows() -> None:
     }
     assert _nonzero(per_client) == revenue
     assert _nonzero(kept_revenue) == revenue
+    assert_running_totals_match_the_months()
+
+
+def assert_running_totals_match_the_months() -> None:
+    """Each run of RevenueToDate holds the client's sums through its first month and has no
+    RevenueMonth figures after it; every month with figures starts a run. (A run stays, at
+    zero, when its months are deleted.)"""
+    months: dict = defaultdict(list)
+    for row in RevenueMonth.objects.order_by("month"):
+        months[(row.customer_id, row.currency)].append(row)
+    runs = defaultdict(list)
+    for run in RevenueToDate.objects.order_by("months"):
+        runs[(run.customer_id, run.currency)].append(run)
+        through = [
+            row for row in months[(run.customer_id, run.currency)] if row.month <= run.months.lower
+        ]
+        assert [getattr(run, name) for name in AMOUNTS] == [
+            sum(getattr(row, name) for row in through) for name in AMOUNTS
+        ], run
+        assert run.agency_id == run.customer.agency_id
+    for key, rows in months.items():
+        starts = {run.months.lower for run in runs[key]}
+        assert {row.month for row in rows if any(getattr(row, n) for n in AMOUNTS)} <= starts
+        for run in runs[key]:
+            inside = [
+                row
+                for row in rows
+                if run.months.lower < row.month
+                and (run.months.upper is None or row.month < run.months.upper)
+            ]
+            assert not any(getattr(row, n) for row in inside for n in AMOUNTS)
 
 
 @pytest.mark.parametrize("status", ["open", "paid", "void", "uncollectible"])
@@ -248,3 +281,50 @@ def test_overdue_counts_what_fell_due_earlier_today_but_not_later(owner_client, 
     assert "4 invoices · total 41.23 USD" in every
     assert "1.20 USD (2)" in every  # overdue: the one two days late and the one due today
     assert "2 invoices · total 1.20 USD" in overdue
+
+
+def test_clients_ranked_for_any_period_match_their_months_after_writes_in_any_order(db, agency):
+    clients = [CustomerFactory(agency=agency, name=f"Client {n}") for n in range(4)]
+    other_agency_client = CustomerFactory()
+    writes = [(0, 5, 700), (1, 2, 300), (0, 1, 50), (2, 9, 900), (0, 3, 20), (3, 1, 10)]
+    writes += [(1, 2, 999), (0, 5, 0), (2, 0, 40), (1, 11, 5)]
+    for client, month, gross in writes:  # months in no order; two rewrite a month
+        RevenueMonth.objects.update_or_create(
+            agency=agency,
+            customer=clients[client],
+            currency="usd",
+            month=date(2026, 1 + month, 1),
+            defaults={"gross": gross, "payments": 1, "stripe_fees": gross // 10},
+        )
+    RevenueMonth.objects.create(
+        agency=other_agency_client.agency,
+        customer=other_agency_client,
+        currency="usd",
+        month=date(2026, 3, 1),
+        gross=10**6,
+    )
+    RevenueMonth.objects.filter(customer=clients[3]).delete()
+    RevenueMonth.objects.filter(customer=clients[2], month=date(2026, 1, 1)).update(
+        month=date(2025, 12, 1), currency="eur"
+    )
+    assert_running_totals_match_the_months()
+
+    for start_month, end_month in [(1, 12), (2, 6), (3, 3), (4, 5), (6, 9), (10, 12), (12, 12)]:
+        start, end = date(2026, start_month, 1), date(2026, end_month, 1)
+        expected: dict = defaultdict(lambda: [0, 0, 0])
+        for row in RevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end):
+            figures = expected[(row.customer.name, row.currency)]
+            for index, name in enumerate(["gross", "payments", "stripe_fees"]):
+                figures[index] += getattr(row, name)
+        ranked = revenue_by_client(agency, start, end)
+        assert {
+            (row["customer__name"], row["currency"]): [
+                row["gross"],
+                row["payments"],
+                row["stripe_fees"],
+            ]
+            for row in ranked
+        } == _nonzero(expected)
+        assert [row["gross"] for row in ranked] == sorted(
+            (row["gross"] for row in ranked), reverse=True
+        )
