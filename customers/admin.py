@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from agency_billing.admin import StripeMirrorAdmin, money_display
-from customers.models import Customer, PaymentMethod, Subscription
+from customers.models import Customer, MrrMovement, PaymentMethod, Subscription
 
 
 @admin.register(Customer)
@@ -34,3 +34,14 @@ class PaymentMethodAdmin(StripeMirrorAdmin):
     list_display = ["stripe_id", "customer", "brand", "last4", "detached"]
     search_fields = ["stripe_id", "customer__email"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(MrrMovement)
+class MrrMovementAdmin(StripeMirrorAdmin):
+    before = money_display("mrr_before", description="MRR before")
+    after = money_display("mrr_after", description="MRR after")
+    list_display = ["occurred_at", "subscription", "kind", "before", "after", "stripe_event_id"]
+    readonly_fields = ["before", "after"]
+    list_filter = ["kind"]
+    search_fields = ["stripe_event_id", "subscription__stripe_id"]
+    raw_id_fields = ["agency", "subscription"]

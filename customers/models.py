@@ -72,6 +72,7 @@ class Subscription(models.Model):
     stripe_price_id = models.CharField(max_length=255, blank=True)
     stripe_item_id = models.CharField(max_length=255, blank=True)
     unit_amount = models.PositiveBigIntegerField(null=True, blank=True)
+    quantity = models.PositiveIntegerField(default=1)
     currency = models.CharField(max_length=3, blank=True)
     interval = models.CharField(max_length=10, blank=True)
     current_period_start = models.DateTimeField(null=True, blank=True)
@@ -110,6 +111,43 @@ class Subscription(models.Model):
     @property
     def is_canceling(self) -> bool:
         return self.is_live and (self.cancel_at_period_end or self.cancel_at is not None)
+
+
+class MrrMovement(models.Model):
+    """How one subscription event (created, updated, deleted) moved the subscription's MRR:
+    its monthly value just before and just after the change, both read from the event itself
+    (`data.previous_attributes`), so events in any order add up. One row per event that
+    moved the MRR, however often it is delivered. Write through
+    `customers.mrr.mrr_movement_record`."""
+
+    class Kind(models.TextChoices):
+        NEW = "new"  # started counting for the first time: created active, or a trial converted
+        EXPANSION = "expansion"
+        CONTRACTION = "contraction"
+        CHURN = "churn"  # stopped counting: ended, paused collection, unpaid
+        REACTIVATION = "reactivation"  # counts again after it had stopped
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="mrr_movements"
+    )
+    stripe_event_id = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    currency = models.CharField(max_length=3)
+    mrr_before = models.BigIntegerField()
+    mrr_after = models.BigIntegerField()
+    occurred_at = models.DateTimeField()  # the event's `created`
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["agency", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.mrr_after - self.mrr_before} {self.currency}"
+
+    @property
+    def amount(self) -> int:
+        return self.mrr_after - self.mrr_before
 
 
 class Activity(models.Model):

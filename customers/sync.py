@@ -68,7 +68,7 @@ def subscription_upsert(
     if customer is None:
         return None
     fields = {
-        **_subscription_fields(data),
+        **subscription_fields(data),
         "agency": agency,
         "customer": customer,
         "default_payment_method": _default_payment_method(
@@ -110,7 +110,8 @@ def subscriptions_sync_for_customer(customer: Customer) -> list[Subscription]:
     return synced
 
 
-def _subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+def subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The mirror's fields of a Stripe Subscription payload (its first item's price)."""
     items = (data.get("items") or {}).get("data") or [{}]
     item = items[0]
     price = item.get("price") or {}
@@ -120,6 +121,7 @@ def _subscription_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "stripe_item_id": item.get("id") or "",
         "stripe_price_id": price.get("id") or "",
         "unit_amount": price.get("unit_amount"),
+        "quantity": item.get("quantity") or 1,
         "currency": price.get("currency") or data.get("currency") or "",
         "interval": (price.get("recurring") or {}).get("interval") or "",
         "current_period_start": stripe_time(item.get("current_period_start")),

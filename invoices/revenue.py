@@ -8,9 +8,10 @@ Definitions (also written on the page):
   day refunded); disputes lost: the amount of disputes opened in the period that the agency
   lost; platform fees: the application fees; Stripe fees: Stripe's processing fees and
   dispute fees; net = gross − refunds − disputes lost − platform fees − Stripe fees.
-- MRR: the monthly value of subscriptions that are active or past due, and not paused
-  (yearly prices count a twelfth; trials count nothing; a subscription canceled at period end
-  counts until its period ends). ARR = 12 × MRR.
+- MRR: the monthly value (amount × quantity) of subscriptions that are active or past due,
+  and not paused (yearly prices count a twelfth; trials count nothing; a subscription
+  canceled at period end counts until its period ends). ARR = 12 × MRR. How it moved this
+  month (new, expansion, contraction, churn, reactivation): customers.mrr.
 """
 
 from collections import defaultdict
@@ -28,7 +29,8 @@ from agency_billing.stripe_client import (
     stripe_client,
     stripe_errors_as_billing_errors,
 )
-from customers.models import Subscription
+from customers.models import MrrMovement, Subscription
+from customers.mrr import COUNTING_STATUSES
 from invoices.models import AgencyRevenueMonth, Invoice
 from invoices.sync import month_bounds
 
@@ -139,22 +141,20 @@ def payments_in(agency: Agency, start: datetime, end: datetime) -> QuerySet[Invo
     )
 
 
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+
+
 def recurring_revenue(agency: Agency, month_start: datetime) -> dict[str, dict]:
-    """MRR, ARR, active subscriptions, new and churned MRR this month, per currency, from the
-    subscription mirror. One query."""
+    """MRR, ARR and active subscriptions per currency from the subscription mirror, with the
+    month's MRR movements (`mrr_movements`). Two queries."""
+    amount = F("unit_amount") * F("quantity")
     monthly = Case(
-        When(interval="year", then=F("unit_amount") / 12),
-        When(interval="month", then=F("unit_amount")),
+        When(interval="year", then=amount / 12),
+        When(interval="month", then=amount),
         default=0,
         output_field=IntegerField(),
     )
-    counting = Q(
-        status__in=[Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE],
-        collection_paused=False,
-    )
-    ended_this_month = Q(ended_at__gte=month_start) | Q(
-        status=Subscription.Status.CANCELED, ended_at=None, canceled_at__gte=month_start
-    )
+    counting = Q(status__in=COUNTING_STATUSES, collection_paused=False)
     rows = (
         Subscription.objects.filter(agency=agency)
         .exclude(currency="")
@@ -162,12 +162,37 @@ def recurring_revenue(agency: Agency, month_start: datetime) -> dict[str, dict]:
         .annotate(
             mrr=Coalesce(Sum(monthly, filter=counting), 0),
             active=Count("pk", filter=counting),
-            new=Coalesce(Sum(monthly, filter=counting & Q(created_at__gte=month_start)), 0),
-            churned=Coalesce(Sum(monthly, filter=ended_this_month & ~counting), 0),
         )
         .order_by("currency")
     )
-    return {row["currency"]: {**row, "arr": row["mrr"] * 12} for row in rows}
+    movements = mrr_movements(agency, month_start)
+    empty = dict.fromkeys((*MOVEMENTS, "net_new"), 0)
+    return {
+        row["currency"]: {**row, "arr": row["mrr"] * 12, **movements.get(row["currency"], empty)}
+        for row in rows
+    }
+
+
+def mrr_movements(agency: Agency, month_start: datetime) -> dict[str, dict[str, int]]:
+    """The month's MRR movements per currency, from the movements the mirror records per
+    subscription event (customers.mrr): new, expansion, reactivation (added), contraction
+    and churn (lost, as positive amounts), and net_new (their sum with signs). One query."""
+    _, month_end = month_bounds(month_start.date())
+    rows = (
+        MrrMovement.objects.filter(
+            agency=agency, occurred_at__gte=month_start, occurred_at__lt=month_end
+        )
+        .values("currency", "kind")
+        .annotate(amount=Sum(F("mrr_after") - F("mrr_before")))
+        .order_by()
+    )
+    found: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MOVEMENTS, 0))
+    for row in rows:
+        found[row["currency"]][row["kind"]] = abs(row["amount"])
+    for figures in found.values():
+        gained = figures["new"] + figures["expansion"] + figures["reactivation"]
+        figures["net_new"] = gained - figures["contraction"] - figures["churn"]
+    return dict(found)
 
 
 @dataclass

@@ -160,12 +160,12 @@ def test_mrr_counts_yearly_as_a_twelfth_and_leaves_out_trials_and_paused(owner_c
     subscription(agency, 4, collection_paused=True)
     subscription(agency, 5, cancel_at_period_end=True)
     subscription(agency, 6, status="canceled", ended_at=timezone.now())
+    subscription(agency, 7, quantity=3, unit_amount=5000)
 
     page = owner_client.get(reverse("revenue")).content.decode()
 
-    # 100.00 + 1,200.00 / 12 + 100.00 (canceling at period end still counts)
-    assert 'data-field="mrr">300.00 USD' in page
-    assert 'data-field="arr">3,600.00 USD' in page
-    assert 'data-field="active">3<' in page
-    assert 'data-field="churned">100.00 USD' in page
+    # 100.00 + 1,200.00 / 12 + 100.00 (canceling at period end still counts) + 3 × 50.00
+    assert 'data-field="mrr">450.00 USD' in page
+    assert 'data-field="arr">5,400.00 USD' in page
+    assert 'data-field="active">4<' in page
     assert "a yearly price counts a twelfth" in page.lower()
