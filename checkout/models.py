@@ -30,7 +30,7 @@ class PayLink(models.Model):
     last_opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
-    sent_to = models.EmailField(blank=True)
+    sent_to = models.TextField(blank=True)  # the billing contacts' addresses, comma-separated
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,7 +85,7 @@ class CheckoutLink(models.Model):
         PayLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
     )
     sent_at = models.DateTimeField(null=True, blank=True)
-    sent_to = models.EmailField(blank=True)
+    sent_to = models.TextField(blank=True)  # the billing contacts' addresses, comma-separated
     stripe_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

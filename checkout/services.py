@@ -24,7 +24,7 @@ from checkout.models import CheckoutLink, PayLink
 from checkout.selectors import open_links
 from customers.models import Customer
 from customers.selectors import customer_has_live_subscription
-from customers.services import customer_ensure_stripe
+from customers.services import billing_contacts_to_mail, customer_ensure_stripe
 from plans.models import Price
 from plans.services import agency_check_can_bill
 
@@ -172,9 +172,11 @@ def _record_open(pay_link: PayLink) -> None:
     )
 
 
-def checkout_link_send(*, link: CheckoutLink | PayLink, sent_by: str) -> None:
-    """Email the link to the customer in the agency's name (plan, amount, trial, and the
-    expiry of a 24-hour Stripe link), and remember when and to whom it went."""
+def checkout_link_send(*, link: CheckoutLink | PayLink, sent_by: str) -> list[str]:
+    """Email the link in the agency's name (plan, amount, trial, and the expiry of a 24-hour
+    Stripe link) to every billing contact of the customer, one email each, and remember when
+    and to whom it went; the addresses it went to. Viewers get none; a customer without a
+    billing contact gets a BillingError and nothing is sent."""
     customer, price = link.customer, link.price
     assert price is not None
     agency_check_can_bill(customer.agency)
@@ -185,22 +187,29 @@ def checkout_link_send(*, link: CheckoutLink | PayLink, sent_by: str) -> None:
         raise BillingError("This checkout link is no longer open; regenerate it first.")
     else:
         url = link.url
+    contacts = billing_contacts_to_mail(customer)
+    recipients = [contact.email for contact in contacts]
     with transaction.atomic():
-        type(link).objects.filter(pk=link.pk).update(sent_at=timezone.now(), sent_to=customer.email)
-        send_email(
-            to=customer.email,
-            template="checkout_link",
-            agency=customer.agency,
-            reply_to=sent_by,
-            context={
-                "customer": customer,
-                "plan": price.plan,
-                "price": price,
-                "url": url,
-                "expires_at": None if evergreen else link.expires_at,  # type: ignore[union-attr]
-            },
+        type(link).objects.filter(pk=link.pk).update(
+            sent_at=timezone.now(), sent_to=", ".join(recipients)
         )
-    logger.info("Checkout link %s emailed to customer %s", link.pk, customer.pk)
+        for contact in contacts:
+            send_email(
+                to=contact.email,
+                template="checkout_link",
+                agency=customer.agency,
+                reply_to=sent_by,
+                context={
+                    "customer": customer,
+                    "contact": contact,
+                    "plan": price.plan,
+                    "price": price,
+                    "url": url,
+                    "expires_at": None if evergreen else link.expires_at,  # type: ignore[union-attr]
+                },
+            )
+    logger.info("Checkout link %s emailed to %d contact(s)", link.pk, len(recipients))
+    return recipients
 
 
 def _check_price_for_customer(customer: Customer, price: Price) -> None:

@@ -156,11 +156,12 @@ def pay_link_withdraw(request: HttpRequest, customer_id: int, pay_link_id: int) 
 def _send(request: HttpRequest, customer: Customer, link: CheckoutLink | PayLink) -> HttpResponse:
     link.customer = customer
     try:
-        checkout_link_send(link=link, sent_by=request.user.email)  # type: ignore[union-attr]
+        recipients = checkout_link_send(link=link, sent_by=request.user.email)  # type: ignore[union-attr]
     except BillingError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Link emailed to {customer.email}.")
+        listed = ", ".join(recipients[:-1]) + " and " if len(recipients) > 1 else ""
+        messages.success(request, f"Link emailed to {listed}{recipients[-1]}.")
     return redirect("customer_manage", customer.pk)
 
 

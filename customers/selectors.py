@@ -173,6 +173,14 @@ def customer_activity(customer: Customer, *, limit: int = ACTIVITY_SHOWN) -> dic
     return {"activity": list(customer.activities.select_related("actor")[:limit])}
 
 
+def billing_contacts(customer: Customer) -> list[Contact]:
+    """The contacts who receive the customer's invoices and pay links (viewers get none),
+    oldest first."""
+    return list(
+        customer.contacts.filter(role=Contact.Role.BILLING).order_by("created_at", "pk")  # type: ignore[attr-defined]
+    )
+
+
 def contacts_for_email(email: str) -> QuerySet[Contact]:
     """Every contact with this (lower-cased) email, across customers and agencies."""
     return (

@@ -18,7 +18,7 @@ from agency_billing.stripe_client import (
     stripe_errors_as_billing_errors,
 )
 from customers.models import Contact, Customer
-from customers.selectors import customer_has_live_subscription
+from customers.selectors import billing_contacts, customer_has_live_subscription
 from customers.signals import customer_plan_changed
 from plans.models import Plan
 
@@ -188,6 +188,18 @@ def _billing_contact(customer: Customer) -> Contact:
             customer=customer, name=customer.name, email=customer.email, role=Contact.Role.BILLING
         )
     return contact
+
+
+def billing_contacts_to_mail(customer: Customer) -> list[Contact]:
+    """Who receives the customer's invoices and pay links: every billing contact (viewers
+    get none). A BillingError when there is nobody to mail."""
+    contacts = billing_contacts(customer)
+    if not contacts:
+        raise BillingError(
+            f"{customer.name} has no billing contact to email: add one, or make a contact a "
+            "billing contact, under Contacts on Manage Customer."
+        )
+    return contacts
 
 
 def contact_invite_send(*, contact: Contact) -> None:

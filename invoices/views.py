@@ -7,6 +7,7 @@ from agencies.access import member_required, owner_required
 from agency_billing.errors import BillingError
 from agency_billing.money import format_money
 from customers.models import Customer
+from customers.selectors import billing_contacts
 from invoices import selectors, services
 from invoices.forms import InvoiceFilterForm, ProjectChargeForm, RefundForm
 from invoices.models import Invoice
@@ -49,7 +50,8 @@ def project_charge_new(request: HttpRequest, customer_id: int) -> HttpResponse:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             number = charge.invoice.number if charge.invoice else charge.stripe_invoice_id
-            messages.success(request, f"Invoice {number} was sent to {customer.email}.")
+            to = ", ".join(contact.email for contact in billing_contacts(customer))
+            messages.success(request, f"Invoice {number} was sent to {to}.")
             return redirect("customer_manage", customer.pk)
     return render(
         request,

@@ -13,7 +13,12 @@ from django.test import Client
 
 from agencies.models import Membership
 from agency_billing.celery import app as celery_app
-from tests.factories import AgencyFactory, CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    UserFactory,
+    customer_with_billing_contact,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -148,5 +153,6 @@ def plan(connected_agency):
 
 @pytest.fixture
 def customer(plan):
-    """A customer of the connected agency on `plan`, not yet billed."""
-    return CustomerFactory(agency=plan.agency, plan=plan, email="dana@client.example")
+    """A customer of the connected agency on `plan`, not yet billed; its email is its billing
+    contact."""
+    return customer_with_billing_contact(agency=plan.agency, plan=plan, email="dana@client.example")

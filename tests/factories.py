@@ -76,3 +76,12 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Contact {n}")
     email = factory.Sequence(lambda n: f"contact{n}@client.example")
     role = Contact.Role.BILLING
+
+
+def customer_with_billing_contact(**kwargs) -> Customer:
+    """A customer as Add Customer makes one: its own email is its first billing contact."""
+    customer = CustomerFactory(**kwargs)
+    ContactFactory(
+        customer=customer, name=customer.name, email=customer.email, role=Contact.Role.BILLING
+    )
+    return customer

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from checkout.models import CheckoutLink, PayLink
 from tests.conftest import client_for
+from tests.factories import ContactFactory
 from tests.stripe_flows import pay_checkout
 
 
@@ -254,3 +255,51 @@ def test_opens_of_one_pay_link_are_rate_limited_per_link(settings, owner_client,
     assert other_link.status_code == 302
     monthly.refresh_from_db()
     assert monthly.open_count == 3
+
+
+def test_links_are_emailed_to_every_billing_contact_and_no_viewer(
+    owner_client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    ContactFactory(customer=customer, name="Pat", email="pat@client.example")
+    ContactFactory(customer=customer, name="Sam", email="sam@client.example", role="viewer")
+    create_pay_link(owner_client, customer)
+    pay_link = PayLink.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            reverse("pay_link_email", args=[customer.pk, pay_link.pk]), follow=True
+        )
+
+    assert sorted(email.to for email in mailoutbox) == [
+        ["dana@client.example"],
+        ["pat@client.example"],
+    ]
+    to_pat = next(email for email in mailoutbox if email.to == ["pat@client.example"])
+    assert to_pat.body.startswith("Hi Pat,")
+    assert pay_link.url in to_pat.body
+    assert "Link emailed to dana@client.example and pat@client.example." in (
+        response.content.decode()
+    )
+    pay_link.refresh_from_db()
+    assert pay_link.sent_to == "dana@client.example, pat@client.example"
+    assert "to dana@client.example, pat@client.example" in manage_page(owner_client, customer)
+
+
+def test_a_customer_without_a_billing_contact_is_sent_no_link(
+    owner_client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    customer.contacts.update(role="viewer")
+    owner_client.post(
+        reverse("checkout_link_new", args=[customer.pk]), {"price": price_of(customer).pk}
+    )
+    link = CheckoutLink.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            reverse("checkout_link_email", args=[customer.pk, link.pk]), follow=True
+        )
+
+    assert "has no billing contact" in response.content.decode()
+    assert mailoutbox == []
+    link.refresh_from_db()
+    assert link.sent_at is None

@@ -13,10 +13,11 @@ from tests.stripe_flows import submit_form
 
 @pytest.fixture
 def customer(transactional_db, plan):
-    """A customer of the connected agency, not yet a Stripe Customer."""
-    from tests.factories import CustomerFactory
+    """A customer of the connected agency, not yet a Stripe Customer; its email is its
+    billing contact."""
+    from tests.factories import customer_with_billing_contact
 
-    return CustomerFactory(agency=plan.agency, plan=plan, email="dana@client.example")
+    return customer_with_billing_contact(agency=plan.agency, plan=plan, email="dana@client.example")
 
 
 def charge_for_project(

@@ -10,7 +10,7 @@ from agency_billing.stripe_client import account_options, stripe_client
 from invoices.models import Invoice, ProjectCharge
 from plans.models import Price
 from stripe_sandbox.models import SandboxObject
-from tests.factories import CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory
 from tests.invoices.conftest import charge_for_project, pay_on_hosted_page, sent_invoice
 
 
@@ -186,3 +186,39 @@ def test_the_longest_description_is_sent_and_one_more_is_refused_by_the_field(
     invoice = sent_invoice(owner_client, customer, description="x" * 500)
     assert len(invoice.description) == 500
     assert len(ProjectCharge.objects.get().description) == 500
+
+
+def test_the_invoice_is_emailed_to_every_billing_contact_and_no_viewer(
+    owner_client, customer, mailoutbox
+):
+    ContactFactory(customer=customer, name="Pat", email="pat@client.example")
+    ContactFactory(customer=customer, name="Sam", email="sam@client.example", role="viewer")
+
+    invoice = sent_invoice(owner_client, customer, amount="1200.00")
+
+    assert sorted(email.to for email in mailoutbox) == [
+        ["dana@client.example"],
+        ["pat@client.example"],
+    ]
+    for email in mailoutbox:
+        assert invoice.number in email.subject
+        assert customer.agency.name in email.from_email
+        assert invoice.hosted_invoice_url in email.body
+        assert invoice.invoice_pdf in email.body
+        assert "1,200.00 USD" in email.body
+    page = owner_client.get(reverse("customer_manage", args=[customer.pk]), follow=True)
+    assert invoice.number in page.content.decode()
+
+
+def test_an_invoice_for_a_customer_without_a_billing_contact_is_refused_by_the_form(
+    owner_client, customer, mailoutbox
+):
+    customer.contacts.update(role="viewer")
+
+    response = charge_for_project(owner_client, customer)
+
+    assert response.status_code == 200
+    assert "has no billing contact" in response.content.decode()
+    assert not stripe_invoices(customer.agency).exists()
+    assert not ProjectCharge.objects.exists()
+    assert mailoutbox == []

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from customers.models import Subscription
 from invoices.models import RevenueMonth
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, customer_with_billing_contact
 from tests.invoices.conftest import pay_on_hosted_page, sent_invoice
 from tests.invoices.test_refunds import refund
 
@@ -37,7 +37,9 @@ def a_month_of_business(owner_client, customer, agency):
     call_command("sandbox_trigger", "dispute", second.stripe_id, "--close", "lost")
     agency.currency = "jpy"
     agency.save()
-    yen_client = CustomerFactory(agency=agency, name="Kaito KK", email="kaito@example.jp")
+    yen_client = customer_with_billing_contact(
+        agency=agency, name="Kaito KK", email="kaito@example.jp"
+    )
     paid(owner_client, yen_client, "50000")
     return first, second
 

@@ -59,12 +59,12 @@ def portal_client(contact) -> Client:
 
 @pytest.fixture
 def subscribed(owner_client, customer):
-    """`customer` (dana@client.example, a billing contact) paid the monthly plan by checkout
+    """`customer` (dana@client.example, its billing contact) paid the monthly plan by checkout
     link with a Visa: a trialing subscription, a paid invoice, a card — all in the mirror
     through the sandbox's webhooks."""
     from tests.stripe_flows import pay_checkout
 
-    contact = ContactFactory(customer=customer, email=customer.email, name="Dana")
+    contact = customer.contacts.get(email=customer.email)
     price = customer.plan.prices.get(interval="month")
     owner_client.post(reverse("checkout_link_new", args=[customer.pk]), {"price": price.pk})
     link = customer.checkout_links.get()
