@@ -10,8 +10,9 @@ returns the disputed amount, not the fee. Callers run inside `sandbox_operation(
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from stripe_sandbox import clock, events, store
+from stripe_sandbox import application_fees, clock, events, store
 from stripe_sandbox.api.base import site_url
+from stripe_sandbox.balance import PLATFORM_APPLICATION, balance_transaction
 from stripe_sandbox.errors import ApiError
 from stripe_sandbox.ids import new_id
 from stripe_sandbox.models import SandboxObject
@@ -19,7 +20,6 @@ from stripe_sandbox.models import SandboxObject
 STRIPE_FEE_PERCENT = Decimal("2.9")
 STRIPE_FEE_FIXED = 30
 DISPUTE_FEE = 1500
-_PLATFORM_APPLICATION = "ca_sandboxplatform"
 
 
 def stripe_fee(amount: int) -> int:
@@ -30,46 +30,10 @@ def stripe_fee(amount: int) -> int:
     return int(percent) + STRIPE_FEE_FIXED
 
 
-def _balance_transaction(
-    *,
-    account: str,
-    amount: int,
-    currency: str,
-    source: str,
-    type: str,
-    reporting_category: str,
-    description: str | None,
-    fee_details: list[dict[str, Any]],
-) -> SandboxObject:
-    fee = sum(detail["amount"] for detail in fee_details)
-    now = clock.now()
-    return store.create(
-        "balance_transaction",
-        "txn",
-        account=account,
-        fields={
-            "amount": amount,
-            "available_on": now + 2 * 86400,
-            "balance_type": "payments",
-            "currency": currency,
-            "description": description,
-            "exchange_rate": None,
-            "fee": fee,
-            "fee_details": fee_details,
-            "net": amount - fee,
-            "reporting_category": reporting_category,
-            "source": source,
-            "status": "pending",
-            "type": type,
-        },
-        omit=("livemode", "metadata"),
-    )
-
-
 def _fee_detail(amount: int, currency: str, type: str, description: str) -> dict[str, Any]:
     return {
         "amount": amount,
-        "application": _PLATFORM_APPLICATION if type == "application_fee" else None,
+        "application": PLATFORM_APPLICATION if type == "application_fee" else None,
         "currency": currency,
         "description": description,
         "type": type,
@@ -127,7 +91,7 @@ def _payment_intent(
             "amount_capturable": 0,
             "amount_details": {"tip": {}},
             "amount_received": 0,
-            "application": _PLATFORM_APPLICATION if application_fee_amount else None,
+            "application": PLATFORM_APPLICATION if application_fee_amount else None,
             "application_fee_amount": application_fee_amount,
             "automatic_payment_methods": None,
             "canceled_at": None,
@@ -299,7 +263,7 @@ def charge_card(
         fee_details.append(
             _fee_detail(application_fee_amount, currency, "application_fee", "Platform fee")
         )
-    transaction = _balance_transaction(
+    transaction = balance_transaction(
         account=account,
         amount=amount,
         currency=currency,
@@ -311,7 +275,10 @@ def charge_card(
     )
     charge.data["balance_transaction"] = transaction.id
     if application_fee_amount:
-        charge.data["application_fee"] = new_id("fee")
+        fee = application_fees.collect(
+            account=account, charge=charge, amount=application_fee_amount
+        )
+        charge.data["application_fee"] = fee.id
     store.save(charge)
     intent.data["status"] = "succeeded"
     intent.data["amount_received"] = amount
@@ -328,9 +295,11 @@ def refund_charge(
     amount: int | None,
     reason: str | None,
     metadata: dict[str, str],
+    refund_application_fee: bool = False,
 ) -> SandboxObject:
     """Refund `amount` (default: what is left) of a succeeded charge. Stripe keeps its fee and,
-    unless asked, the application fee. Events `refund.created`, `charge.refunded`."""
+    unless `refund_application_fee`, the application fee. Events `refund.created`,
+    `charge.refunded` (and the platform's `application_fee.refunded`)."""
     data = charge.data
     left = data["amount_captured"] - data["amount_refunded"]
     if data["status"] != "succeeded":
@@ -385,7 +354,7 @@ def refund_charge(
         },
         omit=("livemode",),
     )
-    transaction = _balance_transaction(
+    transaction = balance_transaction(
         account=account,
         amount=-amount,
         currency=data["currency"],
@@ -409,6 +378,8 @@ def refund_charge(
     store.save(charge)
     events.emit("refund.created", refund.data, account=account)
     events.emit("charge.refunded", data, account=account)
+    if refund_application_fee:
+        application_fees.refund_share(charge=charge, refunded=amount)
     return refund
 
 
@@ -459,7 +430,7 @@ def open_dispute(
             "status": "needs_response",
         },
     )
-    withdrawn = _balance_transaction(
+    withdrawn = balance_transaction(
         account=account,
         amount=-data["amount"],
         currency=data["currency"],
@@ -486,7 +457,7 @@ def close_dispute(*, account: str, dispute: SandboxObject, won: bool) -> Sandbox
         raise ApiError(f"Dispute {dispute.id} is already closed ({data['status']}).")
     data["status"] = "won" if won else "lost"
     if won:
-        reinstated = _balance_transaction(
+        reinstated = balance_transaction(
             account=account,
             amount=data["amount"],
             currency=data["currency"],

@@ -47,6 +47,7 @@ def create_refund(request: ApiRequest) -> dict[str, Any]:
         amount=params.get("amount"),
         reason=params.get("reason"),
         metadata=merge_metadata(params),
+        refund_application_fee=bool(params.get("refund_application_fee")),
     )
     return request.expanded(refund.data)
 

@@ -10,6 +10,9 @@ from stripe.params import (
     AccountRetrieveCurrentParams,
     AccountRetrieveParams,
     AccountUpdateParams,
+    ApplicationFeeListParams,
+    ApplicationFeeRefundCreateParams,
+    ApplicationFeeRetrieveParams,
     BalanceTransactionListParams,
     BalanceTransactionRetrieveParams,
     ChargeListParams,
@@ -75,6 +78,7 @@ from stripe.params.checkout import (
 
 from stripe_sandbox.api import (
     accounts,
+    application_fees,
     billing_portal,
     charges,
     checkout,
@@ -207,6 +211,24 @@ ROUTES: list[tuple[str, str, Endpoint, type]] = [
         BalanceTransactionRetrieveParams,
     ),
     ("get", "/v1/disputes", charges.list_disputes, DisputeListParams),
+    (
+        "get",
+        "/v1/application_fees",
+        application_fees.list_application_fees,
+        ApplicationFeeListParams,
+    ),
+    (
+        "get",
+        f"/v1/application_fees/{_ID}",
+        application_fees.retrieve_application_fee,
+        ApplicationFeeRetrieveParams,
+    ),
+    (
+        "post",
+        f"/v1/application_fees/{_ID}/refunds",
+        application_fees.create_fee_refund,
+        ApplicationFeeRefundCreateParams,
+    ),
     ("get", f"/v1/disputes/{_ID}", charges.retrieve_dispute, DisputeRetrieveParams),
     ("get", "/v1/payment_methods", payment_methods.list_payment_methods, PaymentMethodListParams),
     (
