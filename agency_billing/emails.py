@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def send_email(
     context = {"agency": agency, "site_url": settings.SITE_URL, **context}
     # Dates in the mail read in the agency's time zone.
     with timezone.override(agency.zone if agency else None):
-        subject = " ".join(render_to_string(f"emails/{template}/subject.txt", context).split())
-        body = render_to_string(f"emails/{template}/body.txt", context)
+        subject = " ".join(_render_text(f"emails/{template}/subject.txt", context).split())
+        body = _render_text(f"emails/{template}/body.txt", context)
         html = render_to_string(f"emails/{template}/body.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
@@ -55,6 +56,11 @@ def send_email(
     message.attach_alternative(html, "text/html")
     transaction.on_commit(lambda: _deliver(message, template))
     return message
+
+
+def _render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template, not HTML-escaped: "Harbour & Pine", not "Harbour &amp; Pine"."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def _sender(agency: "Agency | None") -> str:

@@ -50,6 +50,24 @@ def test_it_sends_subject_text_and_html_in_the_agencys_name(
     assert "Acme Studio" in html
 
 
+@pytest.mark.django_db
+def test_the_subject_and_text_read_as_typed_and_the_html_is_escaped(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    agency = AgencyFactory(name="Harbour & Pine")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_email(
+            to="pat@client.example", template="greeting", context={"name": "O'Brien"}, agency=agency
+        )
+
+    [message] = mailoutbox
+    assert message.subject == "Hello O'Brien"
+    assert message.body.strip() == "Hi O'Brien, Harbour & Pine says hello."
+    [(html, _)] = message.alternatives
+    assert "<strong>O&#x27;Brien</strong>, Harbour &amp; Pine says hello." in html
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_waits_for_the_commit_and_sends_nothing_on_rollback(mailoutbox):
     agency = AgencyFactory()
