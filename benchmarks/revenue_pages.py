@@ -15,6 +15,8 @@ page reads a keyset page of 50 and the kept totals, never counting the invoices.
 """
 
 import argparse
+import os
+import statistics
 import sys
 import time
 
@@ -56,17 +58,50 @@ def main() -> int:
         for name, url in pages:
             explain(client, name, url)
     figures = [measure(client, name, url, requests=args.requests) for name, url in pages]
+    work = [server_work(client, url, requests=args.requests) for _, url in pages]
     print(
         f"revenue and invoices pages: {args.invoices:,} invoices across {args.customers:,} "
-        f"customers, {args.requests} timed requests a page (seeded in {seed_seconds:.0f} s)\n"
+        f"customers, {args.requests} timed requests a page (seeded in {seed_seconds:.0f} s), "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
     )
-    print(f"{'page':<32} {'queries':>7} {'SQL ms':>7} {'median ms':>10} {'p95 ms':>7} {'KiB':>6}")
-    for row in figures:
+    print(
+        f"{'page':<26} {'queries':>7} {'SQL ms':>7} {'median ms':>10} {'p95 ms':>7} {'KiB':>6}"
+        f" {'DB exec ms':>10} {'Python CPU ms':>13}"
+    )
+    for row, (database_ms, python_ms) in zip(figures, work, strict=True):
         print(
-            f"{row.name:<32} {row.queries:>7} {row.sql_ms:>7.1f} {row.median_ms:>10.1f} "
-            f"{row.p95_ms:>7.1f} {row.kilobytes:>6.1f}"
+            f"{row.name:<26} {row.queries:>7} {row.sql_ms:>7.1f} {row.median_ms:>10.1f} "
+            f"{row.p95_ms:>7.1f} {row.kilobytes:>6.1f} {database_ms:>10.1f} {python_ms:>13.1f}"
         )
+    print(
+        "\nDB exec ms: PostgreSQL's own execution time of the page's queries (EXPLAIN ANALYZE"
+        " of one request's queries). Python CPU ms: the process's CPU time per request"
+        " (median). Both leave out waiting for a core, which the wall-clock times include."
+    )
     return 0
+
+
+def server_work(client, url: str, *, requests: int) -> tuple[float, float]:
+    """What one request costs without the wait for a core: the summed execution time
+    PostgreSQL reports for its queries, and the median CPU time of this process."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    database_ms = 0.0
+    for query in list(captured.captured_queries):
+        if not query["sql"].lstrip().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query['sql']}")
+            database_ms += cursor.fetchone()[0][0]["Execution Time"]
+    cpu = []
+    for _ in range(requests):
+        started = time.process_time()
+        client.get(url)
+        cpu.append((time.process_time() - started) * 1000)
+    return database_ms, statistics.median(cpu)
 
 
 def explain(client, name: str, url: str) -> None:
@@ -79,7 +114,7 @@ def explain(client, name: str, url: str) -> None:
     queries = list(captured.captured_queries)
     print(f"== {name}: {url}")
     for query in queries:
-        if float(query["time"]) * 1000 < 5 or not query["sql"].startswith("SELECT"):
+        if float(query["time"]) * 1000 < 5 or not query["sql"].lstrip().startswith("SELECT"):
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
