@@ -328,3 +328,19 @@ def test_clients_ranked_for_any_period_match_their_months_after_writes_in_any_or
         assert [row["gross"] for row in ranked] == sorted(
             (row["gross"] for row in ranked), reverse=True
         )
+
+
+def test_deleting_a_client_then_the_agency_leaves_no_revenue_aggregate(db, agency):
+    acme, bolt = CustomerFactory(agency=agency), CustomerFactory(agency=agency)
+    for client, month in [(acme, 1), (acme, 3), (bolt, 2)]:
+        RevenueMonth.objects.create(
+            agency=agency, customer=client, currency="usd", month=date(2026, month, 1), gross=100
+        )
+
+    acme.delete()
+
+    assert_running_totals_match_the_months()
+    assert not RevenueToDate.objects.filter(customer_id=acme.pk).exists()
+    assert AgencyRevenueMonth.objects.exclude(gross=0).get().gross == 100
+    Agency.objects.filter(pk=agency.pk).delete()
+    assert not RevenueToDate.objects.exists() and not AgencyRevenueMonth.objects.exists()
