@@ -108,3 +108,23 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(browser, live_site, o
     # The link worked once.
     page.goto(link)
     expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+
+
+def test_signing_up_with_a_taken_email_links_to_log_in_and_logging_out_says_so(
+    browser, live_site, owner
+):
+    email = owner.user.email
+    page = browser.new_context().new_page()
+    page.goto(f"{live_site}/signup/")
+    page.get_by_label("Agency name").fill("Second Studio")
+    page.get_by_label("Your email").fill(email)
+    page.get_by_label("Password").fill("another long passphrase")
+    page.get_by_role("button", name="Create agency").click()
+    expect(page.get_by_text("An account with this email already exists.")).to_be_visible()
+
+    page.locator("#id_email_error").get_by_role("link", name="Log in").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    log_in(page, live_site, email, PASSWORD)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("status")).to_have_text("You are logged out.")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()

@@ -73,3 +73,44 @@ def test_copy_says_copied_to_screen_readers_and_regenerate_asks_first(
     expect(page.get_by_label("Monthly checkout link")).not_to_have_value(first.url)
     assert CheckoutLink.objects.count() == 2
     context.close()
+
+
+def test_removing_a_contact_withdrawing_an_invitation_and_marking_uncollectible_ask_first(
+    browser, live_server, owner, customer
+):
+    from agencies.models import Invitation
+    from tests.factories import ContactFactory
+    from tests.portal.test_billing import add_invoice
+
+    contact = ContactFactory(customer=customer, email="pat@client.example")
+    Invitation.objects.create(agency=owner.agency, email="new.admin@example.com")
+    invoice = add_invoice(customer, number="ASK-1")
+    context = signed_in_context(browser, live_server, owner, VIEWPORTS["laptop"])
+    page = context.new_page()
+    dialog = page.get_by_role("dialog")
+
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    page.get_by_role("button", name="Remove pat@client.example").click()
+    expect(dialog).to_have_accessible_name("Remove this contact?")
+    expect(dialog).to_contain_text("pat@client.example can no longer log in")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert customer.contacts.filter(pk=contact.pk).exists()
+    page.get_by_role("button", name="Remove pat@client.example").click()
+    dialog.get_by_role("button", name="Remove").click()
+    expect(page.locator(".contact-row", has_text="pat@client.example")).to_have_count(0)
+    assert not customer.contacts.filter(pk=contact.pk).exists()
+
+    page.goto(f"{live_server.url}/team/")
+    page.get_by_role("button", name="Withdraw the invitation of new.admin@example.com").click()
+    expect(dialog).to_have_accessible_name("Withdraw the invitation?")
+    dialog.get_by_role("button", name="Cancel").click()
+    assert Invitation.objects.filter(email="new.admin@example.com").exists()
+
+    page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
+    page.get_by_role("button", name="Mark uncollectible").click()
+    expect(dialog).to_have_accessible_name("Mark invoice ASK-1 uncollectible?")
+    dialog.get_by_role("button", name="Cancel").click()
+    invoice.refresh_from_db()
+    assert invoice.status == "open"
+    context.close()

@@ -210,6 +210,8 @@ def test_a_resume_date_in_the_past_is_refused_and_nothing_changes(client, owner_
 
 def test_cancel_at_period_end_then_reactivate(client, owner_client, customer):
     subscription = subscribe(client, customer)
+    manage = owner_client.get(reverse("customer_manage", args=[customer.pk])).content.decode()
+    assert 'data-confirm-title="Cancel at the end of the period?"' in manage
 
     page = owner_client.post(
         reverse("subscription_cancel_at_period_end", args=[customer.pk]), follow=True
