@@ -41,3 +41,8 @@ class TrialForm(forms.Form):
     def __init__(self, *args, prices, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["price"].queryset = prices  # type: ignore[attr-defined]
+
+
+class CancelForm(forms.Form):
+    prorate = forms.BooleanField(label="Credit the unused time", required=False)
+    invoice_now = forms.BooleanField(label="Invoice now", required=False)

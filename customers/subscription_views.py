@@ -14,7 +14,7 @@ from agency_billing.errors import BillingError
 from customers import subscriptions as actions
 from customers.models import Customer, Subscription
 from customers.selectors import LIVE_SUBSCRIPTION_STATUSES, get_customer_for_member
-from customers.subscription_forms import PauseForm, SwitchForm, TrialForm
+from customers.subscription_forms import CancelForm, PauseForm, SwitchForm, TrialForm
 from plans.models import Price
 
 
@@ -175,17 +175,30 @@ def subscription_reactivate(request: HttpRequest, customer_id: int) -> HttpRespo
 @member_required
 @require_http_methods(["GET", "POST"])
 def subscription_cancel(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """Cancel now, after a page saying what the client will and will not be charged."""
+    """Cancel now, after a page saying what the client will and will not be charged, with
+    Stripe's two choices: credit the unused time, invoice now."""
     customer = get_customer_for_member(request, customer_id)
     subscription = _live_subscription(customer)
     if request.method == "POST":
+        form = CancelForm(request.POST)
+        form.is_valid()  # two checkboxes: always valid
         return _done(
             request,
             customer,
-            lambda: actions.subscription_cancel_now(subscription=subscription, actor=request.user),
+            lambda: actions.subscription_cancel_now(
+                subscription=subscription,
+                actor=request.user,
+                invoice_now=form.cleaned_data["invoice_now"],
+                prorate=form.cleaned_data["prorate"],
+            ),
         )
     return render(
         request,
         "customers/subscription_cancel.html",
-        {"customer": customer, "subscription": subscription},
+        {
+            "customer": customer,
+            "subscription": subscription,
+            "form": CancelForm(),
+            "credit": actions.subscription_cancel_credit(subscription),
+        },
     )

@@ -1,5 +1,11 @@
 """Billing actions on a customer's subscription, as staff take them on Manage Customer.
 
+While the agency cannot bill (suspended, Stripe disconnected) an action that would charge
+the client more — a trial, a switch, resuming collection, reactivating, a final invoice on
+cancel — raises its BillingError (AgencySuspendedCannotBillError…); pausing collection and
+canceling only reduce what the client pays, so they stay allowed, and existing subscriptions
+keep charging as Stripe schedules them.
+
 Every action writes our intent first (an Activity line, `pending`), calls Stripe with an
 idempotency key derived from that row, mirrors Stripe's answer at once (the webhook that
 follows changes nothing), and closes the line as done — or, when Stripe refuses, as failed
@@ -281,8 +287,9 @@ def subscription_resume(
     """Collect again: clear a collection pause, or resume a subscription Stripe paused when
     its trial ended without a card (a new period starts and is invoiced now)."""
     customer = subscription.customer
+    # Collecting again is new billing: refused while the agency cannot bill.
+    agency_check_can_bill(customer.agency)
     if subscription.status == Subscription.Status.PAUSED:
-        _check_connected(customer)
         return _act(
             customer=customer,
             actor=actor,
@@ -326,9 +333,11 @@ def subscription_cancel_at_period_end(
 def subscription_reactivate(
     *, subscription: Subscription, actor: AbstractBaseUser | None
 ) -> Subscription | None:
-    """Undo a cancellation at period end before the period ends: billing continues."""
+    """Undo a cancellation at period end before the period ends: billing continues, so it
+    is refused while the agency cannot bill."""
     if not subscription.is_canceling:
         raise BillingError("This subscription is not set to cancel.")
+    agency_check_can_bill(subscription.agency)
     return _update(
         subscription,
         {"cancel_at_period_end": False},
@@ -340,22 +349,72 @@ def subscription_reactivate(
     )
 
 
+@dataclass(frozen=True)
+class CancelCredit:
+    """About what `prorate` credits if the subscription is canceled now: the unused whole
+    days of the current period, priced at the subscription's amount."""
+
+    amount: int
+    currency: str
+    unused_days: int
+    period_days: int
+
+
+def subscription_cancel_credit(subscription: Subscription) -> CancelCredit | None:
+    """The estimate the Cancel now page shows; None when nothing was paid for the period (a
+    trial) or the period is unknown. Stripe prices the credit to the second when it cancels."""
+    start, end = subscription.current_period_start, subscription.current_period_end
+    if subscription.status == Subscription.Status.TRIALING or not (start and end):
+        return None
+    if subscription.unit_amount is None:
+        return None
+    period_days = round((end - start).total_seconds() / 86400)
+    unused_days = max(0, round((end - stripe_now()).total_seconds() / 86400))
+    if period_days <= 0:
+        return None
+    return CancelCredit(
+        amount=round(subscription.unit_amount * unused_days / period_days),
+        currency=subscription.currency,
+        unused_days=unused_days,
+        period_days=period_days,
+    )
+
+
 def subscription_cancel_now(
-    *, subscription: Subscription, actor: AbstractBaseUser | None
+    *,
+    subscription: Subscription,
+    actor: AbstractBaseUser | None,
+    invoice_now: bool = False,
+    prorate: bool = False,
 ) -> Subscription | None:
-    """End the subscription today: no further charges and no refund for the current period."""
+    """End the subscription today: no further charges. As Stripe's cancel allows, `prorate`
+    credits the unused time of the current period and `invoice_now` bills what is not yet
+    billed (that credit, prorations of an earlier switch) on a final invoice at once; with
+    neither, nothing is refunded and pending prorations are dropped. A final invoice is new
+    billing, so it is refused while the agency cannot bill (canceling itself never is)."""
     customer = subscription.customer
     _check_connected(customer)
     if not subscription.is_live:
         raise BillingError("This subscription has already ended.")
+    if invoice_now:
+        agency_check_can_bill(customer.agency)
+    if prorate and invoice_now:
+        outcome = "; the unused time is credited on a final invoice"
+    elif prorate:
+        outcome = "; the unused time is credited as a pending item for the client's next invoice"
+    elif invoice_now:
+        outcome = "; anything not yet billed is on a final invoice"
+    else:
+        outcome = ", nothing credited"
+    params: Any = {"invoice_now": invoice_now, "prorate": prorate}
     return _act(
         customer=customer,
         actor=actor,
         kind="subscription_canceled",
         intent="Cancel now",
-        done="Canceled now: no further charges",
+        done=f"Canceled now: no further charges{outcome}",
         action="cancel the subscription",
         call=lambda key: stripe_client().v1.subscriptions.cancel(
-            subscription.stripe_id, {}, _options(customer, key)
+            subscription.stripe_id, params, _options(customer, key)
         ),
     )

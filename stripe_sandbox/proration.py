@@ -103,6 +103,28 @@ def plan_change(
     return change
 
 
+def unused_time_credit(
+    data: dict[str, Any], item: dict[str, Any], when: int
+) -> dict[str, Any] | None:
+    """The proration invoice item (not stored) crediting `item`'s time from `when` to the
+    end of its period, as a cancellation with `prorate` makes; None when nothing is left."""
+    start, end = item["current_period_start"], item["current_period_end"]
+    credit = _share(
+        item["price"]["unit_amount"] * item["quantity"], end - max(when, start), end - start
+    )
+    if not credit:
+        return None
+    return billing.proration_item(
+        subscription=data,
+        item=item,
+        price=item["price"],
+        amount=-credit,
+        start=max(when, start),
+        end=end,
+        credit=True,
+    )
+
+
 def _prorations(
     data: dict[str, Any],
     item: dict[str, Any],

@@ -8,6 +8,7 @@ from django.db.models import Q
 from stripe_sandbox import billing, clock, events, lifecycle, proration, store
 from stripe_sandbox.api.base import ApiRequest, merge_metadata
 from stripe_sandbox.errors import ApiError
+from stripe_sandbox.models import SandboxObject
 
 _OPEN_STATUSES = ["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]
 
@@ -264,6 +265,14 @@ def _payment_method_for(request: ApiRequest, data: dict[str, Any], pm_id: str) -
 
 
 def cancel_subscription(request: ApiRequest, id: str) -> dict[str, Any]:
+    """Cancel now, as Stripe does with `prorate` and `invoice_now`:
+
+    - `prorate`: a proration invoice item credits the unused time of each item, from now to
+      the end of its period (nothing on a trial: nothing was paid for it);
+    - `invoice_now`: a final invoice bills the subscription's pending invoice items (that
+      credit, and prorations of an earlier switch) at once and collects it;
+    - neither: the subscription's pending prorations are deleted.
+    With `prorate` alone the credit stays pending for the customer's next invoice."""
     row = store.load("subscription", id, account=request.account)
     data = row.data
     if data["status"] == "canceled":
@@ -271,11 +280,20 @@ def cancel_subscription(request: ApiRequest, id: str) -> dict[str, Any]:
             "A canceled subscription can only update its cancellation_details and metadata.",
             param="subscription",
         )
+    params = request.params
+    prorate, invoice_now = bool(params.get("prorate")), bool(params.get("invoice_now"))
     now = clock.now()
+    if prorate and data["status"] != "trialing":
+        for item in data["items"]["data"]:
+            credit = proration.unused_time_credit(data, item, now)
+            if credit is not None:
+                billing.store_invoice_item(account=request.account, fields=credit)
+    if not (prorate or invoice_now):
+        _delete_pending_prorations(request.account, data)
     data["status"] = "canceled"
     data["canceled_at"] = now
     data["ended_at"] = now
-    details = request.params.get("cancellation_details") or {}
+    details = params.get("cancellation_details") or {}
     data["cancellation_details"] = {
         "comment": details.get("comment"),
         "feedback": details.get("feedback"),
@@ -283,4 +301,32 @@ def cancel_subscription(request: ApiRequest, id: str) -> dict[str, Any]:
     }
     store.save(row)
     events.emit("customer.subscription.deleted", data, account=request.account)
-    return request.expanded(data)
+    if invoice_now:
+        _final_invoice(row)
+    return request.expanded(row.data)
+
+
+def _delete_pending_prorations(account: str, data: dict[str, Any]) -> None:
+    for item in billing.pending_invoice_items(account, data["customer"], data["id"]):
+        if item.data.get("proration"):
+            deleted = {**item.data, "id": item.id, "object": "invoiceitem"}
+            item.delete()
+            events.emit("invoiceitem.deleted", deleted, account=account)
+
+
+def _final_invoice(row: SandboxObject) -> None:
+    """Invoice the canceled subscription's pending items now and collect them once (a
+    canceled subscription is not retried or made past_due)."""
+    account = row.account
+    customer = lifecycle.customer_of(row)
+    if not billing.pending_invoice_items(account, customer.id, row.id):
+        return
+    invoice = billing.invoice_create(
+        account=account,
+        subscription=row,
+        customer=customer,
+        billing_reason="subscription_update",
+        with_items=False,
+    )
+    billing.invoice_finalize(invoice)
+    billing.invoice_pay(invoice, payment_method=billing.charged_payment_method(row.data, customer))

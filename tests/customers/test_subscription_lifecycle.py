@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from agency_billing.money import format_money
 from agency_billing.stripe_client import account_options, stripe_client
 from checkout.models import CheckoutLink
 from checkout.services import checkout_link_generate
@@ -371,3 +372,111 @@ def test_an_admin_can_take_every_action(client, admin, customer):
 def test_actions_on_a_customer_without_a_live_subscription_are_404(owner_client, customer):
     response = owner_client.post(reverse("subscription_pause", args=[customer.pk]))
     assert response.status_code == 404
+
+
+def stripe_invoices(subscription: Subscription):
+    """Oldest first."""
+    listed = stripe_client().v1.invoices.list(
+        {"subscription": subscription.stripe_id},
+        options=account_options(subscription.agency.stripe_account_id),
+    )
+    return list(reversed(listed.data))
+
+
+def half_used_paid_period(client, customer) -> Subscription:
+    """A subscription whose 14-day trial ended and whose first paid month is part used."""
+    subscription = subscribe(client, customer)
+    advance(14 + 15)
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
+    return subscription
+
+
+def unused_days(subscription: Subscription) -> tuple[int, int]:
+    item = stripe_subscription(subscription)["items"].data[0]
+    length = round((item.current_period_end - item.current_period_start) / 86400)
+    return round((item.current_period_end - clock.now()) / 86400), length
+
+
+def test_cancel_now_can_credit_the_unused_time_on_a_final_invoice(client, owner_client, customer):
+    subscription = half_used_paid_period(client, customer)
+    url = reverse("subscription_cancel", args=[customer.pk])
+
+    confirm = owner_client.get(url).content.decode()
+    assert "Credit the unused time" in confirm and "Invoice now" in confirm
+    unused, length = unused_days(subscription)
+    estimate = format_money(round(250000 * unused / length), "usd")
+    assert f"about {estimate} ({unused} of {length} days unused)" in confirm
+
+    page = owner_client.post(url, {"prorate": "on", "invoice_now": "on"}, follow=True)
+
+    final = stripe_invoices(subscription)[-1]
+    assert stripe_subscription(subscription).status == "canceled"
+    assert final.total < 0 and final.amount_due == 0
+    assert [line.description[:14] for line in final.lines.data] == ["Unused time on"]
+    assert customer.invoices.filter(stripe_id=final.id, total=final.total).exists()
+    line = customer.activities.get(kind="subscription_canceled")
+    assert line.outcome == "done"
+    assert "the unused time is credited on a final invoice" in line.message
+    assert line.message in page.content.decode()
+
+
+def test_cancel_now_by_default_credits_nothing_and_invoices_nothing(client, owner_client, customer):
+    subscription = half_used_paid_period(client, customer)
+    invoices_before = len(stripe_invoices(subscription))
+
+    owner_client.post(reverse("subscription_cancel", args=[customer.pk]))
+
+    assert stripe_subscription(subscription).status == "canceled"
+    assert len(stripe_invoices(subscription)) == invoices_before
+    line = customer.activities.get(kind="subscription_canceled")
+    assert line.message == "Canceled now: no further charges, nothing credited"
+
+
+def suspend(agency) -> None:
+    agency.suspended = True
+    agency.save()
+
+
+def test_a_suspended_agency_can_still_pause_and_cancel_but_not_charge_more(
+    client, owner_client, customer
+):
+    subscription = subscribe(client, customer)
+    suspend(customer.agency)
+
+    page = manage(owner_client, customer)
+    assert "you can still pause collection or cancel" in page
+    assert ">Switch plan<" not in page
+
+    owner_client.post(reverse("subscription_pause", args=[customer.pk]), {"behavior": "void"})
+    subscription.refresh_from_db()
+    assert subscription.collection_paused
+
+    refused = owner_client.post(reverse("subscription_resume", args=[customer.pk]), follow=True)
+    assert "This agency is suspended: new billing is blocked" in refused.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.collection_paused
+    assert stripe_subscription(subscription).pause_collection is not None
+
+    owner_client.post(reverse("subscription_cancel_at_period_end", args=[customer.pk]))
+    refused = owner_client.post(reverse("subscription_reactivate", args=[customer.pk]), follow=True)
+    assert "This agency is suspended" in refused.content.decode()
+    assert stripe_subscription(subscription).cancel_at_period_end is True
+
+    switch = owner_client.post(
+        reverse("subscription_switch", args=[customer.pk]),
+        {"price": customer.plan.prices.get(interval="year").pk},
+    )
+    assert "This agency is suspended" in switch.content.decode()
+    assert stripe_subscription(subscription)["items"].data[0].price.recurring.interval == "month"
+
+    url = reverse("subscription_cancel", args=[customer.pk])
+    confirm = owner_client.get(url).content.decode()
+    assert "Invoice now" not in confirm
+    refused = owner_client.post(url, {"invoice_now": "on"}, follow=True)
+    assert "This agency is suspended" in refused.content.decode()
+    assert stripe_subscription(subscription).status == "trialing"
+
+    owner_client.post(url, {"prorate": "on"})
+    assert stripe_subscription(subscription).status == "canceled"
+    assert customer.activities.filter(kind="subscription_canceled", outcome="done").exists()

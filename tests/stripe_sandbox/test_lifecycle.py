@@ -376,3 +376,80 @@ def test_the_clock_only_moves_forward():
 
     with pytest.raises(CommandError, match="positive"):
         advance(0)
+
+
+def pending_items(client, on_account, customer_id):
+    return client.v1.invoice_items.list({"customer": customer_id, "pending": True}, on_account).data
+
+
+def test_cancel_now_with_prorate_and_invoice_now_credits_the_unused_time_on_a_final_invoice(
+    client, on_account, paying
+):
+    item = paying["items"].data[0]
+    advance(15)  # half of a 30-day period is used
+    start = last_sequence()
+
+    canceled = client.v1.subscriptions.cancel(
+        paying.id, {"prorate": True, "invoice_now": True}, on_account
+    )
+
+    assert canceled.status == "canceled"
+    final = invoices_of(client, on_account, paying.id)[-1]
+    assert final.id != invoices_of(client, on_account, paying.id)[0].id
+    (line,) = final.lines.data
+    length = item.current_period_end - item.current_period_start
+    remaining = item.current_period_end - (item.current_period_start + 15 * DAY)
+    assert line.amount == -((250000 * remaining * 2 + length) // (length * 2))
+    assert line.description.startswith("Unused time on 1 × Retainer")
+    assert final.total == line.amount and final.amount_due == 0
+    assert final.status == "paid"
+    assert canceled.latest_invoice == final.id
+    assert pending_items(client, on_account, paying.customer) == []
+    types = event_types(start)
+    assert types[0] == "invoiceitem.created"
+    assert "customer.subscription.deleted" in types and "invoice.created" in types
+
+
+def test_cancel_now_with_prorate_only_leaves_the_credit_for_the_next_invoice(
+    client, on_account, paying
+):
+    advance(15)
+
+    client.v1.subscriptions.cancel(paying.id, {"prorate": True}, on_account)
+
+    (credit,) = pending_items(client, on_account, paying.customer)
+    assert credit.amount < 0 and credit.proration is True
+    assert len(invoices_of(client, on_account, paying.id)) == 1
+
+
+def test_cancel_now_with_invoice_now_bills_pending_prorations(
+    client, on_account, paying, cheaper_monthly
+):
+    item = paying["items"].data[0]
+    advance(15)
+    client.v1.subscriptions.update(
+        paying.id, {"items": [{"id": item.id, "price": cheaper_monthly.id}]}, on_account
+    )
+    pending = sum(i.amount for i in pending_items(client, on_account, paying.customer))
+    assert pending < 0  # credit for the dearer plan, charge for the cheaper one
+
+    client.v1.subscriptions.cancel(paying.id, {"invoice_now": True}, on_account)
+
+    final = invoices_of(client, on_account, paying.id)[-1]
+    assert final.total == pending and len(final.lines.data) == 2
+    assert pending_items(client, on_account, paying.customer) == []
+
+
+def test_cancel_now_without_either_removes_pending_prorations_and_bills_nothing(
+    client, on_account, paying, cheaper_monthly
+):
+    item = paying["items"].data[0]
+    advance(15)
+    client.v1.subscriptions.update(
+        paying.id, {"items": [{"id": item.id, "price": cheaper_monthly.id}]}, on_account
+    )
+
+    client.v1.subscriptions.cancel(paying.id, options=on_account)
+
+    assert pending_items(client, on_account, paying.customer) == []
+    assert len(invoices_of(client, on_account, paying.id)) == 1
