@@ -130,8 +130,9 @@ def customer_counts(agency: Agency) -> dict[str, int]:
 
 def stripe_information(customer: Customer) -> dict:
     """What the Stripe Information section of Manage Customer shows: the subscriptions with
-    their cards, the live one (with whether its card expires within 30 days), the latest
-    invoices, and the prices a trial can start on. A fixed number of queries."""
+    their cards, the live one (with whether its card expires within 30 days), and the prices
+    a trial can start on (the latest invoice comes from the invoices app's section). A fixed
+    number of queries."""
     subscriptions = list(customer.subscriptions.select_related("default_payment_method"))
     live = next((s for s in subscriptions if s.status in LIVE_SUBSCRIPTION_STATUSES), None)
     card = live.default_payment_method if live else None
@@ -146,12 +147,10 @@ def stripe_information(customer: Customer) -> dict:
         "subscriptions": subscriptions,
         "live_subscription": live,
         "card_expires_soon": card is not None and card_expires_soon(card),
-        "latest_invoices": list(customer.invoices.order_by("-stripe_created")[:INVOICES_SHOWN]),  # type: ignore[attr-defined]
         "trial_prices": trial_prices,
     }
 
 
-INVOICES_SHOWN = 5
 CARD_WARNING_DAYS = 30
 
 
