@@ -16,6 +16,7 @@ from agency_billing.stripe_client import (
     stripe_now,
 )
 from customers.models import Customer, PaymentMethod, Subscription
+from customers.signals import customer_sync_requested
 from webhooks.mirror import mirror_upsert, stripe_id_of, stripe_time
 
 
@@ -183,8 +184,10 @@ _WATCHED = {
 
 def customer_sync_from_stripe(customer: Customer) -> list[str]:
     """Sync Subscription: read the customer's payment methods and subscriptions back from
-    Stripe, repair the mirror, and say what changed ("sub_…: status active → past_due").
-    Raises BillingError if Stripe cannot be read."""
+    Stripe, repair the mirror, and say what changed ("sub_…: status active → past_due"); then
+    the apps above (invoices: the recent invoices) repair theirs through
+    `customer_sync_requested` and add what changed for them. Raises BillingError if Stripe
+    cannot be read."""
     agency = customer.agency
     if not (customer.stripe_customer_id and agency.stripe_account_id):
         return []
@@ -208,6 +211,8 @@ def customer_sync_from_stripe(customer: Customer) -> list[str]:
             was, now = old[field], getattr(row, field)
             if was != now:
                 changes.append(f"{row.stripe_id}: {label} {_shown(was)} → {_shown(now)}")
+    for _receiver, found in customer_sync_requested.send(sender=Customer, customer=customer):
+        changes.extend(found or [])
     return changes
 
 

@@ -17,7 +17,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from agencies.models import Agency
-from agency_billing.stripe_client import account_options, stripe_client, stripe_now
+from agency_billing.money import format_money
+from agency_billing.stripe_client import (
+    account_options,
+    stripe_client,
+    stripe_errors_as_billing_errors,
+    stripe_now,
+)
 from customers.models import Customer
 from customers.sync import customer_for_stripe_id
 from invoices.models import Dispute, Invoice, Refund, RevenueMonth
@@ -46,6 +52,52 @@ def invoice_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) 
     if invoice is not None:
         _learn_payment(invoice)
     return invoice
+
+
+RECENT_INVOICES = 24
+_WATCHED = {"status": "status", "total": "total", "amount_paid": "paid", "amount_remaining": "due"}
+
+
+def invoices_sync_for_customer(customer: Customer) -> list[str]:
+    """Sync Subscription's part for invoices: read the customer's most recent invoices back
+    from Stripe (every kind, newest first), repair the mirror, and say what changed
+    ("INV-0002: status open → paid", "INV-0003: new invoice, paid, 2,500.00 USD").
+    Raises BillingError if Stripe cannot be read."""
+    agency = customer.agency
+    if not (customer.stripe_customer_id and agency.stripe_account_id):
+        return []
+    before = {
+        row.stripe_id: {field: getattr(row, field) for field in _WATCHED}
+        for row in customer.invoices.all()  # type: ignore[attr-defined]
+    }
+    params: Any = {"customer": customer.stripe_customer_id, "limit": RECENT_INVOICES}
+    with stripe_errors_as_billing_errors("read the invoices"):
+        listing = stripe_client().v1.invoices.list(
+            params, account_options(agency.stripe_account_id)
+        )
+        rows = [
+            invoice_upsert(agency=agency, data=data.to_dict(), as_of=stripe_now())
+            for data in listing.data
+        ]
+    changes = []
+    for row in reversed([row for row in rows if row is not None]):
+        name = row.number or row.stripe_id
+        old = before.get(row.stripe_id)
+        if old is None:
+            changes.append(
+                f"{name}: new invoice, {row.status}, {format_money(row.total, row.currency)}"
+            )
+            continue
+        for field, label in _WATCHED.items():
+            was, now = old[field], getattr(row, field)
+            if was != now:
+                shown = (
+                    (was, now)
+                    if field == "status"
+                    else (format_money(was, row.currency), format_money(now, row.currency))
+                )
+                changes.append(f"{name}: {label} {shown[0]} → {shown[1]}")
+    return changes
 
 
 def _invoice_fields(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def test_sync_subscription_repairs_the_mirror_from_stripe(client, owner_client, 
     subscription.refresh_from_db()
     assert subscription.cancel_at_period_end
     page = response.content.decode()
-    assert f"Synced from Stripe: {subscription.stripe_id}: cancel at period end no → yes." in page
+    assert f"Synced from Stripe: {subscription.stripe_id}: cancel at period end no → yes" in page
     assert "Canceling on" in page
 
 
@@ -50,3 +50,36 @@ def test_sync_answers_404_for_another_agencys_customer(outsider_client, customer
 
 def test_sync_is_post_only(owner_client, customer):
     assert owner_client.get(reverse("customer_sync", args=[customer.pk])).status_code == 405
+
+
+def test_sync_subscription_reads_recent_invoices_back_and_says_what_changed(
+    client, owner_client, customer
+):
+    subscription = subscribe(client, customer)
+    assert not customer.invoices.exists()  # the invoice webhooks were missed
+    stripe_invoice = (
+        stripe_client()
+        .v1.invoices.list(
+            {"subscription": subscription.stripe_id},
+            account_options(customer.agency.stripe_account_id),
+        )
+        .data[0]
+    )
+
+    first = owner_client.post(reverse("customer_sync", args=[customer.pk]), follow=True)
+
+    invoice = customer.invoices.get()
+    assert (invoice.stripe_id, invoice.status, invoice.total) == (
+        stripe_invoice.id,
+        "paid",
+        stripe_invoice.total,
+    )
+    assert f"{stripe_invoice.number}: new invoice, paid" in first.content.decode()
+
+    customer.invoices.update(status="open")  # our mirror drifted
+    second = owner_client.post(reverse("customer_sync", args=[customer.pk]), follow=True)
+
+    assert customer.invoices.get().status == "paid"
+    assert f"{stripe_invoice.number}: status open → paid" in second.content.decode()
+    third = owner_client.post(reverse("customer_sync", args=[customer.pk]), follow=True)
+    assert "Synced from Stripe: nothing had changed." in third.content.decode()
