@@ -122,8 +122,10 @@ def plan_update(
     from the active price makes a new Price and archives the old one at Stripe (a price's
     amount can never change there), and an empty amount archives that interval's price.
     Subscriptions on an archived price stay on it. New trial days apply to new links. Our
-    rows first, then Stripe, in one transaction: a Stripe refusal changes none of our rows.
-    Returns the prices made."""
+    rows first, then Stripe, in one transaction: a Stripe refusal changes none of our rows,
+    and what Stripe had accepted before the refusal is undone there (a new Price archived,
+    the Product's name put back, an archived old Price made active again). Returns the
+    prices made."""
     agency = plan.agency
     agency_check_can_bill(agency)
     amounts = {
@@ -134,6 +136,7 @@ def plan_update(
     if not (monthly_amount or yearly_amount or one_time_amount):
         raise BillingError("Give the plan a monthly price, a yearly price, or both.")
     Plan.objects.select_for_update().get(pk=plan.pk)
+    was = {"name": plan.name, "description": plan.description}
     plan.name, plan.description, plan.trial_days = name, description, trial_days
     plan.save(update_fields=["name", "description", "trial_days"])
     active = {price.interval: price for price in plan.prices.filter(active=True)}
@@ -149,19 +152,30 @@ def plan_update(
         if amount and (interval not in active or active[interval] in retired)
     ]
     account = agency.stripe_account_id or ""
-    with stripe_errors_as_billing_errors("update the plan"):
-        stripe_client().v1.products.update(
-            plan.stripe_product_id,
-            {"name": name, "description": description},
-            account_options(account),
-        )
-        for price in made:
-            _create_stripe_price(price, plan.stripe_product_id, account)
-        for price in retired:
-            if price.stripe_price_id:
-                stripe_client().v1.prices.update(
-                    price.stripe_price_id, {"active": False}, account_options(account)
-                )
+    # What Stripe accepted so far, undone newest first if a later call is refused: our rows
+    # roll back with the transaction, so Stripe must not keep a new Price (it would dangle,
+    # active and unknown to us), a renamed Product, or an old Price archived.
+    undo: list[tuple[str, str, dict]] = []
+    try:
+        with stripe_errors_as_billing_errors("update the plan"):
+            stripe_client().v1.products.update(
+                plan.stripe_product_id,
+                {"name": name, "description": description},
+                account_options(account),
+            )
+            undo.append(("products", plan.stripe_product_id, was))
+            for price in made:
+                _create_stripe_price(price, plan.stripe_product_id, account)
+                undo.append(("prices", price.stripe_price_id, {"active": False}))
+            for price in retired:
+                if price.stripe_price_id:
+                    stripe_client().v1.prices.update(
+                        price.stripe_price_id, {"active": False}, account_options(account)
+                    )
+                    undo.append(("prices", price.stripe_price_id, {"active": True}))
+    except BillingError:
+        _undo_at_stripe(undo, account)
+        raise
     logger.info("Plan %s updated: %d new price(s), %d archived", plan.pk, len(made), len(retired))
     return made
 
@@ -179,6 +193,19 @@ def plan_archive(*, plan: Plan) -> None:
                 {"active": False},
                 account_options(plan.agency.stripe_account_id or ""),
             )
+
+
+def _undo_at_stripe(undo: list[tuple[str, str, dict]], account: str) -> None:
+    """Put back, newest first, what Stripe accepted before a later call was refused. An undo
+    Stripe refuses too is logged with the object's id for support: it cannot be helped here."""
+    for kind, object_id, params in reversed(undo):
+        try:
+            with stripe_errors_as_billing_errors("undo the plan change"):
+                getattr(stripe_client().v1, kind).update(
+                    object_id, params, account_options(account)
+                )
+        except BillingError as error:
+            logger.error("Could not undo %s %s %s: %s", kind, object_id, params, error.message)
 
 
 def _archive_product(product_id: str, account: str) -> None:

@@ -1,12 +1,15 @@
 """Edit a plan (name and description to the Stripe Product; a new amount is a new Price and
 the old one is archived, subscribers stay on it), a one-time price, and archiving a plan."""
 
+import pytest
 from django.urls import reverse
 
+from agency_billing.errors import BillingError
 from agency_billing.stripe_client import account_options, stripe_client
 from checkout.services import checkout_link_generate
 from customers.models import Subscription
 from plans.models import Plan, Price
+from plans.services import plan_update
 from tests.factories import CustomerFactory
 from tests.stripe_flows import pay_checkout
 
@@ -126,3 +129,53 @@ def test_plan_urls_are_404_for_another_agency_and_open_to_admins(
     assert admin_client_.post(reverse("plan_archive", args=[plan.pk])).status_code == 302
     plan.refresh_from_db()
     assert plan.name == "By an admin" and plan.archived_at is not None
+
+
+def active_prices_at_stripe(plan):
+    return {
+        price.id: price.unit_amount
+        for price in stripe_client()
+        .v1.prices.list(
+            {"product": plan.stripe_product_id, "active": True},
+            account_options(plan.agency.stripe_account_id),
+        )
+        .data
+    }
+
+
+def test_a_refusal_partway_through_an_edit_leaves_nothing_dangling_at_stripe(plan):
+    before = active_prices_at_stripe(plan)
+    assert sorted(before.values()) == [250000, 2500000]
+
+    # Stripe takes the new monthly price, then refuses the yearly one (over its maximum).
+    with pytest.raises(BillingError, match="Stripe could not update the plan"):
+        plan_update(
+            plan=plan,
+            name="Renamed",
+            monthly_amount=300000,
+            yearly_amount=100_000_000,
+            trial_days=14,
+        )
+
+    assert active_prices_at_stripe(plan) == before
+    product = at_stripe("products", plan.stripe_product_id, plan.agency)
+    assert product.name == "Automation retainer"
+    plan.refresh_from_db()
+    assert plan.name == "Automation retainer"
+    assert sorted(
+        plan.prices.filter(active=True).values_list("stripe_price_id", flat=True)
+    ) == sorted(before)
+
+
+def test_a_retry_after_a_refusal_makes_each_new_price_once(plan):
+    with pytest.raises(BillingError):
+        plan_update(plan=plan, name=plan.name, monthly_amount=300000, yearly_amount=100_000_000)
+
+    plan_update(plan=plan, name=plan.name, monthly_amount=300000, yearly_amount=2500000)
+
+    prices = stripe_client().v1.prices.list(
+        {"product": plan.stripe_product_id, "limit": 100},
+        account_options(plan.agency.stripe_account_id),
+    )
+    amounts = sorted(price.unit_amount for price in prices.data if price.active)
+    assert amounts == [300000, 2500000]
