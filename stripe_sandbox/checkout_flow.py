@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stripe_sandbox import billing, clock, events, store
-from stripe_sandbox.api import customers
+from stripe_sandbox.api import checkout, customers
 from stripe_sandbox.api.base import ApiRequest
 from stripe_sandbox.cards import TestCard
 from stripe_sandbox.ids import new_id
@@ -27,6 +27,8 @@ class CardDetails:
     exp_year: int
     name: str
     email: str
+    # The billing address the page asks for when the session has automatic tax.
+    address: dict[str, Any] | None = None
 
 
 def session_prices(session: SandboxObject) -> list[tuple[dict[str, Any], int]]:
@@ -39,7 +41,12 @@ def session_prices(session: SandboxObject) -> list[tuple[dict[str, Any], int]]:
 def complete_session(session: SandboxObject, details: CardDetails) -> str | None:
     """Pay or set up `session` with the card; the success URL to send the person to."""
     account = session.account
+    new_customer = not session.data.get("customer")
     customer = _customer_for(session, details.email)
+    if details.address and (
+        new_customer or session.private.get("customer_update", {}).get("address") == "auto"
+    ):
+        _save_address(customer, details.address)
     payment_method = billing.create_card_payment_method(
         account=account,
         customer=customer,
@@ -53,7 +60,7 @@ def complete_session(session: SandboxObject, details: CardDetails) -> str | None
     data = session.data
     data["customer"] = customer.id
     data["customer_details"] = {
-        "address": None,
+        "address": details.address,
         "business_name": None,
         "email": details.email,
         "individual_name": None,
@@ -62,6 +69,8 @@ def complete_session(session: SandboxObject, details: CardDetails) -> str | None
         "tax_exempt": "none",
         "tax_ids": [],
     }
+    trial = bool(session.private["subscription_data"].get("trial_period_days"))
+    checkout.apply_tax(data, details.address or customer.data.get("address"), due_now=not trial)
     if data["mode"] == "subscription":
         _start_subscription(session, customer, payment_method["id"])
     elif data["mode"] == "setup":
@@ -75,6 +84,19 @@ def complete_session(session: SandboxObject, details: CardDetails) -> str | None
     events.emit("checkout.session.completed", data, account=account)
     success_url = data.get("success_url")
     return success_url.replace("{CHECKOUT_SESSION_ID}", session.id) if success_url else None
+
+
+def _save_address(customer: SandboxObject, address: dict[str, Any]) -> None:
+    """`customer_update.address=auto`: the address given on the page becomes the Customer's."""
+    before = store.snapshot(customer)
+    customer.data["address"] = dict(address)
+    store.save(customer)
+    events.emit(
+        "customer.updated",
+        customer.data,
+        account=customer.account,
+        previous_attributes={"address": before.get("address")},
+    )
 
 
 def _customer_for(session: SandboxObject, email: str) -> SandboxObject:
@@ -99,6 +121,7 @@ def _start_subscription(
         metadata=subscription_data.get("metadata") or {},
         default_payment_method=payment_method_id,
         description=subscription_data.get("description"),
+        automatic_tax=bool(session.data["automatic_tax"]["enabled"]),
     )
     invoice = billing.create_paid_subscription_invoice(
         account=session.account,

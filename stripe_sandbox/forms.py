@@ -53,6 +53,65 @@ class CardForm(forms.Form):
         return cvc
 
 
+class AddressForm(forms.Form):
+    """The billing address a session with automatic tax asks for (stripe_sandbox.tax rates by
+    country and, in the US, state)."""
+
+    country = forms.CharField(
+        label="Country",
+        max_length=2,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "country", "placeholder": "US"}),
+    )
+    state = forms.CharField(
+        label="State / region",
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1", "placeholder": "CA"}),
+    )
+    line1 = forms.CharField(
+        label="Address",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    city = forms.CharField(
+        label="City",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    postal_code = forms.CharField(
+        label="Postal code",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data["country"].strip().upper()
+        if country and not re.fullmatch(r"[A-Z]{2}", country):
+            raise forms.ValidationError("Enter the two-letter country code, such as US or DE.")
+        return country
+
+    def clean_state(self) -> str:
+        return self.cleaned_data["state"].strip().upper()
+
+    def address(self) -> dict[str, str | None] | None:
+        """Stripe's address object, or None when no country was given."""
+        data = self.cleaned_data
+        if not data.get("country"):
+            return None
+        return {
+            "city": data["city"].strip() or None,
+            "country": data["country"],
+            "line1": data["line1"].strip() or None,
+            "line2": None,
+            "postal_code": data["postal_code"].strip() or None,
+            "state": data["state"] or None,
+        }
+
+
 class PortalCardForm(CardForm):
     """The Billing Portal's card form: the portal knows the customer's email already."""
 

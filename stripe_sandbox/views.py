@@ -15,10 +15,10 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from stripe_sandbox import billing, checkout_flow, emails, invoicing
+from stripe_sandbox import billing, checkout_flow, emails, invoicing, tax
 from stripe_sandbox.api import accounts, checkout
 from stripe_sandbox.cards import DECLINED_CARD, DECLINES, TEST_CARDS
-from stripe_sandbox.forms import CardForm, OnboardingForm
+from stripe_sandbox.forms import AddressForm, CardForm, OnboardingForm
 from stripe_sandbox.invoice_pdf import render_invoice_pdf
 from stripe_sandbox.models import OutboxEmail, SandboxObject
 from stripe_sandbox.money import format_amount
@@ -63,34 +63,77 @@ def checkout_page(request: HttpRequest, session_id: str) -> HttpResponse:
         if not checkout_flow.is_payable(session):
             return render(request, "stripe_sandbox/checkout_gone.html", status=410)
         context = _checkout_context(session)
-        form = CardForm(request.POST or None, initial={"email": context["email"]})
-        if request.method == "POST" and form.is_valid():
-            number = form.cleaned_data["card_number"]
-            decline = DECLINES.get(number)
-            if decline is not None:
-                logger.info(
-                    "sandbox checkout %s: card declined (%s)", session.id, decline.decline_code
+        taxed = bool(session.data["automatic_tax"]["enabled"])
+        posted = request.POST or None
+        updating_total = bool(request.POST.get("update_total"))
+        form = CardForm(
+            None if updating_total else posted,
+            # "Update total" only prices the tax: keep what was typed, never the card.
+            initial={
+                "email": request.POST.get("email") or context["email"],
+                "name": request.POST.get("name", ""),
+            },
+        )
+        address_form = AddressForm(posted, initial=_address_initial(context["address"]))
+        if taxed:
+            if address_form.is_bound and address_form.is_valid():
+                context["address"] = address_form.address() or context["address"]
+            if context["address"]:
+                _add_tax_line(context, session)
+            context["address_form"] = address_form
+        if request.method == "POST" and not updating_total:
+            address_ok = address_form.is_valid()
+            if taxed and address_ok and not context["address"]:
+                address_form.add_error("country", "Enter your country to calculate tax.")
+                address_ok = False
+            if form.is_valid() and (address_ok or not taxed):
+                number = form.cleaned_data["card_number"]
+                decline = DECLINES.get(number)
+                if decline is not None:
+                    logger.info(
+                        "sandbox checkout %s: card declined (%s)", session.id, decline.decline_code
+                    )
+                    context.update(form=form, decline=decline.message)
+                    return render(request, "stripe_sandbox/checkout.html", context)
+                month, year = form.cleaned_data["expiry"]
+                success_url = checkout_flow.complete_session(
+                    session,
+                    checkout_flow.CardDetails(
+                        card=TEST_CARDS[number],
+                        last4=number[-4:],
+                        exp_month=month,
+                        exp_year=year,
+                        name=form.cleaned_data["name"],
+                        email=form.cleaned_data["email"],
+                        address=address_form.address() if taxed else None,
+                    ),
                 )
-                context.update(form=form, decline=decline.message)
-                return render(request, "stripe_sandbox/checkout.html", context)
-            month, year = form.cleaned_data["expiry"]
-            success_url = checkout_flow.complete_session(
-                session,
-                checkout_flow.CardDetails(
-                    card=TEST_CARDS[number],
-                    last4=number[-4:],
-                    exp_month=month,
-                    exp_year=year,
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                ),
-            )
-            logger.info("sandbox checkout %s completed", session.id)
-            if success_url is None:
-                return render(request, "stripe_sandbox/checkout_done.html", context)
-            return HttpResponseRedirect(success_url, status=303)
+                logger.info("sandbox checkout %s completed", session.id)
+                if success_url is None:
+                    return render(request, "stripe_sandbox/checkout_done.html", context)
+                return HttpResponseRedirect(success_url, status=303)
     context["form"] = form
     return render(request, "stripe_sandbox/checkout.html", context)
+
+
+def _address_initial(address: dict | None) -> dict:
+    return {key: value for key, value in (address or {}).items() if value}
+
+
+def _add_tax_line(context: dict, session: SandboxObject) -> None:
+    """The tax the page's address owes now, from stripe_sandbox.tax's table, and the total."""
+    data = session.data
+    if data["amount_subtotal"] is None or context["trial_days"]:
+        return
+    jurisdiction = tax.jurisdiction_for(context["address"])
+    amount = tax.tax_amount(data["amount_subtotal"], jurisdiction)
+    percent = f"{jurisdiction.basis_points / 100:g} %" if jurisdiction else "0 %"
+    name = jurisdiction.display_name if jurisdiction else "Tax"
+    context["tax_line"] = {
+        "label": f"{name} ({percent})",
+        "amount": format_amount(amount, data["currency"]),
+    }
+    context["total_due"] = format_amount(data["amount_subtotal"] + amount, data["currency"])
 
 
 def _checkout_context(session: SandboxObject) -> dict:
@@ -127,6 +170,7 @@ def _checkout_context(session: SandboxObject) -> dict:
         "submit_label": submit,
         "email": (customer.data.get("email") if customer else None) or data.get("customer_email"),
         "cancel_url": data.get("cancel_url"),
+        "address": checkout.tax_address(session),
     }
 
 

@@ -4,7 +4,7 @@
 from decimal import Decimal
 from typing import Any
 
-from stripe_sandbox import clock, events, store
+from stripe_sandbox import clock, events, store, tax
 from stripe_sandbox.api.base import ApiRequest, exact_filters, merge_metadata, site_url
 from stripe_sandbox.errors import ApiError
 from stripe_sandbox.ids import new_id
@@ -35,21 +35,68 @@ def create_session(request: ApiRequest) -> dict[str, Any]:
     )
     _check_minimum(mode, subtotal, currency, subscription_data)
     session_id = new_id("cs_test")
+    fields = _session_fields(params, mode, currency, subtotal, expires_at, session_id)
+    customer = (
+        store.load("customer", params["customer"], account=request.account)
+        if params.get("customer")
+        else None
+    )
+    trial = bool(subscription_data.get("trial_period_days"))
+    apply_tax(fields, customer.data.get("address") if customer else None, due_now=not trial)
     row = store.create(
         "checkout.session",
         "cs_test",
         account=request.account,
         object_id=session_id,
-        fields=_session_fields(params, mode, currency, subtotal, expires_at, session_id)
-        | {"branding_settings": _branding_settings(request)},
+        fields=fields | {"branding_settings": _branding_settings(request)},
         private={
             "line_items": [[price["id"], quantity] for price, quantity in prices],
             "subscription_data": _json_safe(subscription_data),
             "setup_intent_data": params.get("setup_intent_data") or {},
             "payment_intent_data": params.get("payment_intent_data") or {},
+            "customer_update": params.get("customer_update") or {},
         },
     )
     return request.expanded(row.data)
+
+
+def automatic_tax_of(enabled: bool, address: dict[str, Any] | None) -> dict[str, Any]:
+    """The session's `automatic_tax`: Stripe Tax needs a location before it can complete."""
+    if not enabled:
+        return {"enabled": False, "liability": None, "provider": None, "status": None}
+    return {
+        "enabled": True,
+        "liability": {"account": None, "type": "self"},
+        "provider": "stripe",
+        "status": "complete" if tax.has_location(address) else "requires_location_inputs",
+    }
+
+
+def apply_tax(data: dict[str, Any], address: dict[str, Any] | None, *, due_now: bool) -> None:
+    """Price the session's tax for a payer at `address` (stripe_sandbox.tax's table): its
+    `automatic_tax`, `total_details.amount_tax` and `amount_total`. Nothing is taxed when
+    nothing is due now (a trial) or automatic tax is off."""
+    enabled = bool(data["automatic_tax"]["enabled"])
+    data["automatic_tax"] = automatic_tax_of(enabled, address)
+    subtotal = data["amount_subtotal"]
+    if subtotal is None:
+        return
+    amount = 0
+    if enabled and due_now:
+        amount = tax.tax_amount(subtotal, tax.jurisdiction_for(address))
+    data["total_details"]["amount_tax"] = amount
+    data["amount_total"] = subtotal + amount
+
+
+def tax_address(row: SandboxObject) -> dict[str, Any] | None:
+    """Where the session's payer is: the address given on the hosted page, else the
+    customer's."""
+    details = row.data.get("customer_details") or {}
+    if details.get("address"):
+        return details["address"]
+    customer_id = row.data.get("customer")
+    customer = SandboxObject.objects.filter(id=customer_id).first() if customer_id else None
+    return customer.data.get("address") if customer else None
 
 
 def _branding_settings(request: ApiRequest) -> dict[str, Any]:
@@ -99,12 +146,7 @@ def _session_fields(
         "allow_promotion_codes": params.get("allow_promotion_codes"),
         "amount_subtotal": subtotal,
         "amount_total": subtotal,
-        "automatic_tax": {
-            "enabled": bool(automatic_tax.get("enabled", False)),
-            "liability": None,
-            "provider": None,
-            "status": "complete" if automatic_tax.get("enabled") else None,
-        },
+        "automatic_tax": automatic_tax_of(bool(automatic_tax.get("enabled")), None),
         "billing_address_collection": params.get("billing_address_collection"),
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
@@ -334,18 +376,21 @@ def _with_line_items(request: ApiRequest, row: SandboxObject) -> dict[str, Any]:
 def line_items(row: SandboxObject) -> dict[str, Any]:
     """The session's line items as Stripe lists them."""
     items = []
+    taxed = (row.data["total_details"] or {}).get("amount_tax")
+    jurisdiction = tax.jurisdiction_for(tax_address(row)) if taxed else None
     for price_id, quantity in row.private["line_items"]:
         price = SandboxObject.objects.get(id=price_id).data
         product = SandboxObject.objects.filter(id=price["product"]).first()
         amount = price["unit_amount"] * quantity
+        amount_tax = tax.tax_amount(amount, jurisdiction)
         items.append(
             {
                 "id": f"li_{price_id[6:]}{quantity}",
                 "object": "item",
                 "amount_discount": 0,
                 "amount_subtotal": amount,
-                "amount_tax": 0,
-                "amount_total": amount,
+                "amount_tax": amount_tax,
+                "amount_total": amount + amount_tax,
                 "currency": price["currency"],
                 "description": product.data["name"] if product else None,
                 "price": price,

@@ -379,3 +379,78 @@ def test_payment_mode_takes_a_one_off_payment(client, on_account, customer):
     assert done.status == "complete"
     assert done.payment_status == "paid"
     assert done.payment_intent.startswith("pi_")
+
+
+def test_automatic_tax_asks_for_the_address_and_shows_the_tax_line(
+    client, on_account, monthly_price, customer
+):
+    session = create_session(
+        client,
+        on_account,
+        monthly_price,
+        customer,
+        automatic_tax={"enabled": True},
+        customer_update={"address": "auto", "name": "auto"},
+    )
+
+    assert session.automatic_tax.enabled is True
+    assert session.automatic_tax.status == "requires_location_inputs"
+    assert session.automatic_tax.liability.type == "self"
+    page = Client().get(path_of(session.url)).content.decode()
+    for label in ("Country", "State / region", "Postal code"):
+        assert f">{label}</label>" in page
+    assert "Tax is calculated from your billing address" in page
+
+    estimate = submit(session.url, {"country": "US", "state": "CA", "update_total": "1"})
+
+    content = estimate.content.decode()
+    assert "Sales tax (7.25 %)" in content and "$181.25" in content
+    assert "Total due today" in content and "$2,681.25" in content
+    assert client.v1.checkout.sessions.retrieve(session.id, options=on_account).status == "open"
+
+
+def test_paying_with_automatic_tax_charges_the_tax_of_the_address(
+    client, on_account, monthly_price, customer
+):
+    session = create_session(
+        client,
+        on_account,
+        monthly_price,
+        customer,
+        automatic_tax={"enabled": True},
+        customer_update={"address": "auto", "name": "auto"},
+    )
+
+    submit(session.url, {**PAYING_CARD, "country": "us", "state": "ca", "postal_code": "94103"})
+
+    done = client.v1.checkout.sessions.retrieve(session.id, options=on_account)
+    assert done.status == "complete"
+    assert done.automatic_tax.status == "complete"
+    assert done.total_details.amount_tax == 18125  # 7.25 % of $2,500.00
+    assert (done.amount_subtotal, done.amount_total) == (250000, 268125)
+    assert done.customer_details.address.state == "CA"
+    stored = client.v1.customers.retrieve(customer.id, options=on_account)
+    assert (stored.address.country, stored.address.postal_code) == ("US", "94103")
+    subscription = client.v1.subscriptions.retrieve(done.subscription, options=on_account)
+    assert subscription.automatic_tax.enabled is True
+    invoice = client.v1.invoices.retrieve(done.invoice, options=on_account)
+    assert [tax.amount for tax in invoice.total_taxes] == [18125]
+    assert (invoice.total, invoice.amount_paid) == (268125, 268125)
+    items = client.v1.checkout.sessions.line_items.list(session.id, options=on_account).data
+    assert [(item.amount_tax, item.amount_total) for item in items] == [(18125, 268125)]
+
+
+def test_automatic_tax_needs_a_country(client, on_account, monthly_price, customer):
+    session = create_session(
+        client,
+        on_account,
+        monthly_price,
+        customer,
+        automatic_tax={"enabled": True},
+        customer_update={"address": "auto"},
+    )
+
+    page = submit(session.url, PAYING_CARD)
+
+    assert "Enter your country to calculate tax." in page.content.decode()
+    assert client.v1.checkout.sessions.retrieve(session.id, options=on_account).status == "open"
