@@ -125,6 +125,9 @@ def _paid(subscription: Subscription, data: Mapping[str, Any], event: WebhookEve
     reason = data.get("billing_reason")
     if (data.get("attempt_count") or 0) > 1:
         message = f"Retry succeeded: {amount} paid"
+    elif subscription.status == Subscription.Status.CANCELED:
+        # Cancel now with invoice_now: what was not yet billed, on a final invoice.
+        message = f"Final invoice paid: {amount}"
     elif reason == "subscription_cycle":
         message = f"Renewed: {amount} paid"
     elif reason == "subscription_update":

@@ -480,3 +480,25 @@ def test_a_suspended_agency_can_still_pause_and_cancel_but_not_charge_more(
     owner_client.post(url, {"prorate": "on"})
     assert stripe_subscription(subscription).status == "canceled"
     assert customer.activities.filter(kind="subscription_canceled", outcome="done").exists()
+
+
+def test_invoice_now_bills_an_earlier_switchs_prorations_on_a_final_invoice(
+    client, owner_client, customer
+):
+    subscription = half_used_paid_period(client, customer)
+    dearer = plan_create(agency=customer.agency, name="Growth", monthly_amount=500000)
+    owner_client.post(
+        reverse("subscription_switch", args=[customer.pk]),
+        {"price": dearer.prices.get().pk, "proration_date": int(clock.now()), "confirm": "1"},
+    )
+    assert len(stripe_invoices(subscription)) == 2  # the prorations wait for the next invoice
+
+    owner_client.post(reverse("subscription_cancel", args=[customer.pk]), {"invoice_now": "on"})
+
+    final = stripe_invoices(subscription)[-1]
+    assert final.status == "paid" and final.amount_paid > 0
+    assert all(line.parent.type == "invoice_item_details" for line in final.lines.data)
+    assert customer.invoices.get(stripe_id=final.id).amount_paid == final.amount_paid
+    shown = format_money(final.amount_paid, "usd")
+    assert customer.activities.filter(message=f"Final invoice paid: {shown}").exists()
+    assert Subscription.objects.get(pk=subscription.pk).status == "canceled"
