@@ -107,7 +107,6 @@ def _create_stripe_price(price: Price, product_id: str, account: str) -> None:
     price.save(update_fields=["stripe_price_id"])
 
 
-@transaction.atomic
 def plan_update(
     *,
     plan: Plan,
@@ -121,11 +120,17 @@ def plan_update(
     """Change the plan: name and description go to the Stripe Product; an amount that differs
     from the active price makes a new Price and archives the old one at Stripe (a price's
     amount can never change there), and an empty amount archives that interval's price.
-    Subscriptions on an archived price stay on it. New trial days apply to new links. Our
-    rows first, then Stripe, in one transaction: a Stripe refusal changes none of our rows,
-    and what Stripe had accepted before the refusal is undone there (a new Price archived,
-    the Product's name put back, an archived old Price made active again). Returns the
-    prices made."""
+    Subscriptions on an archived price stay on it. New trial days apply to new links.
+
+    The writes are ordered so a refusal at any step leaves nothing dangling on either side:
+    1. our intent, committed: a pending row (inactive, no Stripe id) per new Price, whose id
+       gives the Stripe call its idempotency key;
+    2. Stripe, outside our transaction (Stripe has none): the Product, the new Prices, then
+       archiving the old ones;
+    3. our rows switched over in one transaction once Stripe accepted every call.
+    If Stripe refuses a call, what it accepted before is undone there (new Prices archived,
+    the Product's name put back, old Prices made active again), the pending rows are
+    deleted, and our plan is unchanged. Returns the prices made."""
     agency = plan.agency
     agency_check_can_bill(agency)
     amounts = {
@@ -135,27 +140,29 @@ def plan_update(
     }
     if not (monthly_amount or yearly_amount or one_time_amount):
         raise BillingError("Give the plan a monthly price, a yearly price, or both.")
-    Plan.objects.select_for_update().get(pk=plan.pk)
-    was = {"name": plan.name, "description": plan.description}
-    plan.name, plan.description, plan.trial_days = name, description, trial_days
-    plan.save(update_fields=["name", "description", "trial_days"])
-    active = {price.interval: price for price in plan.prices.filter(active=True)}
-    retired = [
-        price for interval, price in active.items() if amounts.get(interval) != price.unit_amount
-    ]
-    Price.objects.filter(pk__in=[price.pk for price in retired]).update(active=False)
-    made = [
-        Price.objects.create(
-            plan=plan, interval=interval, unit_amount=amount, currency=agency.currency
-        )
-        for interval, amount in amounts.items()
-        if amount and (interval not in active or active[interval] in retired)
-    ]
+    with transaction.atomic():
+        Plan.objects.select_for_update().get(pk=plan.pk)
+        plan.refresh_from_db(fields=["name", "description", "stripe_product_id"])
+        was = {"name": plan.name, "description": plan.description}
+        active = {price.interval: price for price in plan.prices.filter(active=True)}
+        retired = [
+            price
+            for interval, price in active.items()
+            if amounts.get(interval) != price.unit_amount
+        ]
+        made = [
+            Price.objects.create(
+                plan=plan,
+                interval=interval,
+                unit_amount=amount,
+                currency=agency.currency,
+                active=False,  # pending until Stripe has it
+            )
+            for interval, amount in amounts.items()
+            if amount and (interval not in active or active[interval] in retired)
+        ]
     account = agency.stripe_account_id or ""
-    # What Stripe accepted so far, undone newest first if a later call is refused: our rows
-    # roll back with the transaction, so Stripe must not keep a new Price (it would dangle,
-    # active and unknown to us), a renamed Product, or an old Price archived.
-    undo: list[tuple[str, str, dict]] = []
+    undo: list[tuple[str, str, dict]] = []  # what Stripe accepted, to put back on a refusal
     try:
         with stripe_errors_as_billing_errors("update the plan"):
             stripe_client().v1.products.update(
@@ -175,7 +182,15 @@ def plan_update(
                     undo.append(("prices", price.stripe_price_id, {"active": True}))
     except BillingError:
         _undo_at_stripe(undo, account)
+        Price.objects.filter(pk__in=[price.pk for price in made]).delete()
         raise
+    with transaction.atomic():
+        Price.objects.filter(pk__in=[price.pk for price in retired]).update(active=False)
+        Price.objects.filter(pk__in=[price.pk for price in made]).update(active=True)
+        plan.name, plan.description, plan.trial_days = name, description, trial_days
+        plan.save(update_fields=["name", "description", "trial_days"])
+    for price in made:
+        price.active = True
     logger.info("Plan %s updated: %d new price(s), %d archived", plan.pk, len(made), len(retired))
     return made
 
