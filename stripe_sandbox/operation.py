@@ -5,6 +5,11 @@ emitted inside are stored in the same transaction and handed to `delivery.dispat
 the block commits its own `atomic()` — so a failure stores nothing and delivers nothing.
 Nested operations (a webhook handler calling the API mid-delivery runs after the outer block,
 but a service calling another service does not) join the outermost one.
+
+A read-only operation (an API GET, a hosted page shown without a submission) takes no row
+locks: `store.load` reads plainly, as Stripe's reads never wait for a write. A GET is often
+made inside one of the product's own transactions (the return page, a webhook handler), and a
+lock taken there would be held until that transaction ends.
 """
 
 import contextlib
@@ -21,6 +26,7 @@ _state = threading.local()
 class Operation:
     request_id: str | None = None
     idempotency_key: str | None = None
+    read_only: bool = False
     event_ids: list[str] = field(default_factory=list)
 
 
@@ -28,9 +34,18 @@ def current() -> Operation | None:
     return getattr(_state, "operation", None)
 
 
+def is_read_only() -> bool:
+    """True inside a read-only operation: reads take no row locks."""
+    operation = current()
+    return operation is not None and operation.read_only
+
+
 @contextlib.contextmanager
 def sandbox_operation(
-    *, request_id: str | None = None, idempotency_key: str | None = None
+    *,
+    request_id: str | None = None,
+    idempotency_key: str | None = None,
+    read_only: bool = False,
 ) -> Iterator[Operation]:
     """Run the block atomically; deliver its events once the block has committed."""
     outer = current()
@@ -38,7 +53,9 @@ def sandbox_operation(
         with transaction.atomic():
             yield outer
         return
-    operation = Operation(request_id=request_id, idempotency_key=idempotency_key)
+    operation = Operation(
+        request_id=request_id, idempotency_key=idempotency_key, read_only=read_only
+    )
     _state.operation = operation
     try:
         with transaction.atomic():

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from stripe_sandbox import clock
+from stripe_sandbox import clock, operation
 from stripe_sandbox.errors import ApiError, no_such
 from stripe_sandbox.ids import new_id
 from stripe_sandbox.models import SandboxObject
@@ -49,14 +49,23 @@ def create(
 
 
 def load(object_type: str, object_id: str, *, account: str, param: str = "id") -> SandboxObject:
-    """The object, row-locked for the rest of the request, or Stripe's 404."""
-    row = (
-        SandboxObject.objects.select_for_update()
-        .filter(id=object_id, object=object_type, account=account)
-        .first()
+    """The object, or Stripe's 404. Row-locked for the rest of the request, unless the
+    request only reads (see `operation`)."""
+    rows = (
+        SandboxObject.objects
+        if operation.is_read_only()
+        else SandboxObject.objects.select_for_update()
     )
+    row = rows.filter(id=object_id, object=object_type, account=account).first()
     if row is None:
         raise no_such(_MISSING_NAMES.get(object_type, object_type), object_id, param=param)
+    return row
+
+
+def lock(row: SandboxObject) -> SandboxObject:
+    """`row` read again under a row lock, for a read that turns out to need a write."""
+    locked = SandboxObject.objects.select_for_update().get(pk=row.pk)
+    row.data, row.private = locked.data, locked.private
     return row
 
 

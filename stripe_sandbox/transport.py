@@ -76,7 +76,9 @@ def handle(
         decoded = decode_form(raw)
         endpoint, schema, path_args = resolve(method, parts.path)
         params = validate(decoded, schema)
-        with sandbox_operation(request_id=request_id, idempotency_key=idempotency_key):
+        with sandbox_operation(
+            request_id=request_id, idempotency_key=idempotency_key, read_only=method == "get"
+        ):
             _check_account(account)
             if idempotency_key:
                 replay = _replay(

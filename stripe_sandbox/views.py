@@ -53,8 +53,9 @@ def onboarding(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_protect
 @require_http_methods(["GET", "POST"])
 def checkout_page(request: HttpRequest, session_id: str) -> HttpResponse:
-    with sandbox_operation():
-        session = checkout.find_session(session_id)
+    shown = request.method == "GET"
+    with sandbox_operation(read_only=shown):
+        session = checkout.find_session(session_id, lock=not shown)
         if session is None:
             raise Http404("No such checkout session")
         if session.data["status"] == "complete":

@@ -335,21 +335,25 @@ def load_session(session_id: str, *, account: str) -> SandboxObject:
     return row
 
 
-def find_session(session_id: str) -> SandboxObject | None:
-    """The session behind a hosted checkout URL, whatever its account; locked."""
-    row = (
-        SandboxObject.objects.select_for_update()
-        .filter(id=session_id, object="checkout.session")
-        .first()
-    )
+def find_session(session_id: str, *, lock: bool = True) -> SandboxObject | None:
+    """The session behind a hosted checkout URL, whatever its account; locked unless only
+    shown (`lock=False`)."""
+    rows = SandboxObject.objects.select_for_update() if lock else SandboxObject.objects
+    row = rows.filter(id=session_id, object="checkout.session").first()
     if row is not None:
         expire_if_due(row)
     return row
 
 
 def expire_if_due(row: SandboxObject) -> None:
-    if row.data["status"] == "open" and clock.now() >= row.data["expires_at"]:
+    """Expire an open session whose time has passed (locking it first: a read may get here
+    with an unlocked row, and two readers must not both expire it)."""
+    if _is_due(row) and _is_due(store.lock(row)):
         _expire(row)
+
+
+def _is_due(row: SandboxObject) -> bool:
+    return row.data["status"] == "open" and clock.now() >= row.data["expires_at"]
 
 
 def _expire(row: SandboxObject) -> None:
