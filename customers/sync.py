@@ -2,11 +2,19 @@
 
 Every upsert is keyed by the Stripe id, idempotent, and follows webhooks.mirror's ordering
 rule: data older than the row changes nothing.
+
+Lock order: an upsert first locks its customer's row, then the payment method and the
+subscription rows. Webhook handlers, the return page and staff actions upsert the same
+customer's rows concurrently and in different orders (a subscription upsert may read back
+and upsert its card; a card upsert may come first), so without one lock taken first two of
+them deadlock.
 """
 
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from django.db import transaction
 
 from agencies.models import Agency
 from agency_billing.stripe_client import (
@@ -42,18 +50,32 @@ def payment_method_upsert(
         "exp_year": card.get("exp_year"),
         "detached": customer_id is None,
     }
-    if customer_id is not None:
-        customer = customer_for_stripe_id(agency=agency, stripe_customer_id=customer_id)
-        if customer is None:
-            return None
-        fields["customer"] = customer
-    return mirror_upsert(
-        PaymentMethod.objects.filter(customer__agency=agency),
-        lookup={"stripe_id": data["id"]},
-        fields=fields,
-        as_of=as_of,
-        read_back=lambda: _payment_method_read_back(agency, data["id"]),
-        create=customer_id is not None,
+    with transaction.atomic(savepoint=False):
+        if customer_id is not None:
+            customer = _locked_customer(agency, customer_id)
+            if customer is None:
+                return None
+            fields["customer"] = customer
+        return mirror_upsert(
+            PaymentMethod.objects.filter(customer__agency=agency),
+            lookup={"stripe_id": data["id"]},
+            fields=fields,
+            as_of=as_of,
+            read_back=lambda: _payment_method_read_back(agency, data["id"]),
+            create=customer_id is not None,
+        )
+
+
+def _locked_customer(agency: Agency, stripe_customer_id: str | None) -> Customer | None:
+    """The agency's customer with this Stripe id, its row locked for the rest of the
+    transaction: the first lock of every upsert here (see the module's docstring). NO KEY,
+    so inserts that point at the customer (their foreign key check) are not held up by it."""
+    if not stripe_customer_id:
+        return None
+    return (
+        agency.customers.select_for_update(no_key=True)
+        .filter(stripe_customer_id=stripe_customer_id)
+        .first()
     )
 
 
@@ -63,26 +85,25 @@ def subscription_upsert(
     """Mirror a Subscription (API 2026-10-28 shape: the period is on the first item), creating
     the row if it is new, and its default payment method (an id or an expanded object).
     Returns None when the customer is not one of the agency's."""
-    customer = customer_for_stripe_id(
-        agency=agency, stripe_customer_id=stripe_id_of(data.get("customer"))
-    )
-    if customer is None:
-        return None
-    fields = {
-        **subscription_fields(data),
-        "agency": agency,
-        "customer": customer,
-        "default_payment_method": _default_payment_method(
-            agency, customer, data.get("default_payment_method"), as_of
-        ),
-    }
-    return mirror_upsert(
-        Subscription.objects.all(),
-        lookup={"stripe_id": data["id"]},
-        fields=fields,
-        as_of=as_of,
-        read_back=lambda: _subscription_read_back(agency, data["id"]),
-    )
+    with transaction.atomic(savepoint=False):
+        customer = _locked_customer(agency, stripe_id_of(data.get("customer")))
+        if customer is None:
+            return None
+        fields = {
+            **subscription_fields(data),
+            "agency": agency,
+            "customer": customer,
+            "default_payment_method": _default_payment_method(
+                agency, customer, data.get("default_payment_method"), as_of
+            ),
+        }
+        return mirror_upsert(
+            Subscription.objects.all(),
+            lookup={"stripe_id": data["id"]},
+            fields=fields,
+            as_of=as_of,
+            read_back=lambda: _subscription_read_back(agency, data["id"]),
+        )
 
 
 def subscriptions_sync_for_customer(customer: Customer) -> list[Subscription]:

@@ -55,7 +55,9 @@ def mirror_upsert(
     `create` is False and there is no row. Inside a caller's transaction (the webhook
     worker's) no savepoint is taken: an error here rolls the whole transaction back."""
     with transaction.atomic(savepoint=False):
-        locked = queryset.select_for_update()
+        # NO KEY: a row pointing at this one (a subscription at its card) can still be
+        # written meanwhile; its foreign key check only needs the key, which never changes.
+        locked = queryset.select_for_update(no_key=True)
         if create:
             row, created = locked.get_or_create(
                 **lookup, defaults={**fields, "stripe_synced_at": as_of}
