@@ -119,9 +119,20 @@ def _post_test_client(request: SignedRequest) -> int:
     return response.status_code
 
 
+# HTTP deliveries still running, so whoever owns the process (a test's teardown) can wait
+# for them before it resets the database under them.
+_in_flight: set[threading.Thread] = set()
+_in_flight_lock = threading.Lock()
+
+
 def _start_http_thread(event_ids: list[str]) -> None:
     # A thread, so a server with one worker can receive its own webhooks.
-    threading.Thread(target=_deliver_in_thread, args=(event_ids,), daemon=True).start()
+    thread = threading.Thread(
+        target=_deliver_in_thread, args=(event_ids,), daemon=True, name="sandbox-webhooks"
+    )
+    with _in_flight_lock:
+        _in_flight.add(thread)
+    thread.start()
 
 
 def _deliver_in_thread(event_ids: list[str]) -> None:
@@ -131,6 +142,30 @@ def _deliver_in_thread(event_ids: list[str]) -> None:
             redeliver(event_id)
     finally:
         connection.close()
+        with _in_flight_lock:
+            _in_flight.discard(threading.current_thread())
+
+
+def deliveries_in_flight() -> int:
+    """How many HTTP deliveries are running now."""
+    with _in_flight_lock:
+        return len(_in_flight)
+
+
+def wait_for_deliveries(timeout: float) -> bool:
+    """Wait, at most `timeout` seconds, until no HTTP delivery is running, the deliveries the
+    receiver's handlers cause included (a handler's own sandbox call starts its delivery after
+    its commit, so before the delivery that caused it has its answer). True if none is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _in_flight_lock:
+            running = next(iter(_in_flight), None)
+        if running is None:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        running.join(left)
 
 
 def _record(

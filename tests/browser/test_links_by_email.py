@@ -4,7 +4,6 @@ opens Stripe Checkout and the client pays; clicked through in Chromium."""
 import re
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from customers.models import Subscription
@@ -14,17 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def staff(browser, live_site, owner, customer, settings):
+def staff(staff_page, customer, settings):
     settings.EMAIL_BACKEND = "stripe_sandbox.outbox.OutboxBackend"
-    signed_in = Client()
-    signed_in.force_login(owner.user)
-    context = browser.new_context()
-    context.add_cookies(
-        [{"name": "sessionid", "value": signed_in.cookies["sessionid"].value, "url": live_site}]
-    )
-    page = context.new_page()
-    page.goto(f"{live_site}/customers/{customer.pk}/")
-    return page
+    return staff_page(customer)
 
 
 def test_regenerate_makes_a_new_link_and_the_old_one_stops_working(browser, staff):
