@@ -41,12 +41,19 @@ def _recurring_prices(customer: Customer):
 
 
 def _done(request: HttpRequest, customer: Customer, run) -> HttpResponse:
+    """Run the action; say what it did: its own Activity line, not whatever came last (a
+    webhook's line may land meanwhile)."""
+    newest_before = customer.activities.order_by("-pk").values_list("pk", flat=True).first()
     try:
         run()
     except BillingError as error:
         messages.error(request, error.message)
     else:
-        line = customer.activities.order_by("-created_at", "-pk").first()
+        line = (
+            customer.activities.filter(pk__gt=newest_before or 0, actor=request.user)
+            .order_by("-pk")
+            .first()
+        )
         messages.success(request, f"{line.message}." if line else "Done.")
     return redirect("customer_manage", customer.pk)
 

@@ -245,6 +245,20 @@ def test_cancel_now_says_what_the_client_is_charged_then_cancels(client, owner_c
     assert stripe_subscription(subscription).status == "canceled"
 
 
+def test_the_message_after_an_action_is_its_own_not_the_webhook_line_it_caused(
+    client, owner_client, customer
+):
+    subscribe(client, customer)
+
+    page = owner_client.post(
+        reverse("subscription_cancel", args=[customer.pk]), follow=True
+    ).content.decode()
+
+    # The cancellation's webhook recorded its own line meanwhile (a newer one).
+    assert customer.activities.filter(outcome="stripe", message__contains="canceled").exists()
+    assert '<li class="message success">Canceled now: no further charges.</li>' in page
+
+
 def test_when_stripe_refuses_the_page_says_why_and_nothing_changes(client, owner_client, customer):
     subscription = subscribe(client, customer)
     # Canceled at Stripe while our mirror missed it.
