@@ -55,11 +55,10 @@ def project_charge_send(
     days_until_due: int,
     created_by: AbstractBaseUser | None = None,
 ) -> ProjectCharge:
-    """Send the customer a one-off invoice: invoice, item and finalize on the agency's
-    account, with the platform fee as `application_fee_amount`; then we email it (number,
-    amount, due date, Pay link, PDF) to every billing contact, once the row commits. Stripe
-    is not asked to send it: Stripe mails only the customer's own email, and a viewer's
-    address may be that one.
+    """Send the customer a one-off invoice: invoice, item, finalize and send on the agency's
+    account, with the platform fee as `application_fee_amount`. Stripe mails the invoice to
+    the Stripe Customer's email only, so we email it (number, amount, due date, Pay link,
+    PDF) to every other billing contact, once the row commits.
 
     `request_id` is the form's id for this request: posting it twice (a double click, a
     retry) returns the first request's charge, and Stripe sees the same idempotency keys, so
@@ -100,7 +99,7 @@ def project_charge_send(
             charge.stripe_invoice_id = invoice["id"]
             charge.invoice = invoice_upsert(agency=agency, data=invoice, as_of=timezone.now())
             charge.save(update_fields=["stripe_invoice_id", "invoice"])
-            _email_invoice(charge.invoice, contacts)
+            _email_invoice(charge.invoice, contacts, mailed_by_stripe=invoice["customer_email"])
     except IntegrityError:
         # The same request, committed by a concurrent click a moment ago.
         return ProjectCharge.objects.get(pk=request_id, customer=customer)
@@ -139,19 +138,28 @@ def _send_on_stripe(charge: ProjectCharge, stripe_customer_id: str) -> dict:
             {**item, "invoice": invoice.id, "metadata": metadata},  # type: ignore[typeddict-item]
             account_options(account, idempotency_key=charge.idempotency_key("item")),
         )
-        finalized = invoices.finalize_invoice(
+        invoices.finalize_invoice(
             invoice.id,
             options=account_options(account, idempotency_key=charge.idempotency_key("finalize")),
         )
-    return finalized.to_dict()
+        sent = invoices.send_invoice(
+            invoice.id,
+            options=account_options(account, idempotency_key=charge.idempotency_key("send")),
+        )
+    return sent.to_dict()
 
 
-def _email_invoice(invoice: Invoice | None, contacts: list[Contact]) -> None:
-    """The invoice email, one to each billing contact, in the agency's name."""
+def _email_invoice(
+    invoice: Invoice | None, contacts: list[Contact], *, mailed_by_stripe: str | None
+) -> None:
+    """The invoice email, in the agency's name, to each billing contact Stripe didn't mail
+    (Stripe sends the invoice to its customer email alone)."""
     if invoice is None:  # the mirror row is made from Stripe's answer just above
         logger.error("invoice email not sent: no invoice row")
         return
     for contact in contacts:
+        if contact.email.lower() == (mailed_by_stripe or "").lower():
+            continue
         send_email(
             to=contact.email,
             template="invoice",
