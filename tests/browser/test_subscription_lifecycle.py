@@ -123,6 +123,9 @@ def test_cancel_at_period_end_then_reactivate(browser, staff_page, paying_custom
     period_end = day(Subscription.objects.get(customer=paying_customer).current_period_end)
 
     staff.get_by_role("button", name="Cancel at period end").click()
+    confirm = staff.get_by_role("dialog")
+    expect(confirm).to_contain_text(f"The subscription ends on {period_end}")
+    confirm.get_by_role("button", name="Cancel at period end").click()
     expect(staff.get_by_text(f"Set to cancel on {period_end}.")).to_be_visible()
     expect(status_of(staff)).to_have_text(f"Canceling on {period_end}")
     expect(field(staff, "cancel-at")).to_have_text(period_end)
