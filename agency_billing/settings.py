@@ -180,6 +180,10 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")  # one process, as said above
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # make run: SQLite has no covering indexes (INCLUDE). The only index with one, the GiST
+    # index on RevenueToDate, is PostgreSQL's and is not made there (invoices migration 0007).
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 # --- Client portal -----------------------------------------------------------------------
 # Days a portal login lasts; login codes a single IP may request per 15 minutes.

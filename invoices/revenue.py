@@ -31,7 +31,8 @@ from agency_billing.stripe_client import (
 )
 from customers.models import MrrMovement, Subscription
 from customers.mrr import COUNTING_STATUSES
-from invoices.models import AgencyRevenueMonth, Invoice
+from invoices.models import AgencyRevenueMonth, Invoice, RevenueMonth
+from invoices.selectors import keeps_aggregates
 from invoices.sync import month_bounds
 
 FIGURES = ("gross", "refunds", "disputes_lost", "platform_fees", "stripe_fees")
@@ -46,15 +47,35 @@ def _agency_months(agency: Agency, start: date, end: date) -> QuerySet[AgencyRev
     return AgencyRevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
 
 
+def _summed_months(agency: Agency, start: date, end: date, by: tuple[str, ...]) -> list[dict]:
+    """Where the database keeps no aggregates (SQLite, make run's demo): the figures of the
+    clients' months from `start` to `end` summed per `by`, leaving out sums that are all
+    zero, as the aggregates would. One query."""
+    sums = {f"sum_{name}": Sum(name) for name in ("payments", *FIGURES)}
+    rows = (
+        RevenueMonth.objects.filter(agency=agency, month__gte=start, month__lte=end)
+        .values(*by)
+        .annotate(**sums)
+        .order_by()
+    )
+    return [
+        {**{name: row[name] for name in by}, **{name[4:]: row[name] for name in sums}}
+        for row in rows
+        if any(row[name] for name in sums)
+    ]
+
+
 def revenue_by_month(agency: Agency, start: date, end: date) -> dict[str, list[dict]]:
     """Per currency, one row per month from `start` to `end` (first days), empty months
     included, oldest first. One query, of at most one row per month and currency."""
-    found = {
-        (row["currency"], row["month"]): row
-        for row in _agency_months(agency, start, end)
+    rows = (
+        _agency_months(agency, start, end)
         .exclude(payments=0, **dict.fromkeys(FIGURES, 0))
         .values("currency", "month", *FIGURES)
-    }
+        if keeps_aggregates()
+        else _summed_months(agency, start, end, by=("currency", "month"))
+    )
+    found = {(row["currency"], row["month"]): row for row in rows}
     months = list(_month_range(start, end))
     empty = dict.fromkeys(FIGURES, 0)
     return {
@@ -101,6 +122,10 @@ def revenue_by_client(
     """One row per client and currency with figures in the period, largest gross first (the
     first `limit`). One query, reading two RevenueToDate rows per client (the running totals
     through `end` and through the month before `start`), whatever the period's length."""
+    if not keeps_aggregates():
+        rows = _summed_months(agency, start, end, by=("customer_id", "customer__name", "currency"))
+        rows.sort(key=lambda row: (-row["gross"], row["currency"], row["customer__name"]))
+        return [_with_net(row) for row in rows[:limit]]
     parameters = {
         "agency": agency.pk,
         "end": end,
@@ -230,7 +255,12 @@ def check_against_stripe(agency: Agency, month: date) -> list[StripeComparison]:
         for transaction in listing.auto_paging_iter():
             _add_transaction(stripe_side[transaction.currency], transaction)
     ours: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHECKED, 0))
-    for row in _agency_months(agency, month, month).values("currency", *FIGURES):
+    months = (
+        _agency_months(agency, month, month).values("currency", *FIGURES)
+        if keeps_aggregates()
+        else _summed_months(agency, month, month, by=("currency",))
+    )
+    for row in months:
         ours[row["currency"]] = {
             "gross": row["gross"],
             "refunds": row["refunds"],

@@ -11,6 +11,7 @@ of queries whatever the number of invoices.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -142,12 +143,21 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
+def keeps_aggregates() -> bool:
+    """Whether the database keeps the aggregate tables (InvoiceTotal, InvoiceDueDay,
+    AgencyRevenueMonth, RevenueToDate): PostgreSQL's triggers do (invoices/migrations/0004,
+    0006). SQLite, used only by make run's demo over a few rows, has no such triggers; there
+    the readers sum the rows under them instead, giving the same figures."""
+    return connection.vendor == "postgresql"
+
+
 def invoice_totals(agency: Agency, filters: InvoiceFilters) -> list[dict]:
     """Per currency: how many invoices match `filters`, their total, what is paid, open and
     overdue; never summed across currencies. Without a client or date filter, read from the
     aggregates the database keeps (InvoiceTotal, InvoiceDueDay), in two queries however many
-    invoices the agency has; with one, summed over the matching invoices in one query."""
-    if filters.customer_id or filters.date_from or filters.date_to:
+    invoices the agency has; with one (or where the database keeps no aggregates), summed over
+    the matching invoices in one query."""
+    if filters.customer_id or filters.date_from or filters.date_to or not keeps_aggregates():
         return _totals_of(agency_invoices(agency, filters))
     overdue = _overdue_by_currency(agency, filters.status, timezone.now())
     if filters.overdue:

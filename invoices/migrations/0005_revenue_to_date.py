@@ -7,6 +7,8 @@ from django.contrib.postgres.operations import BtreeGistExtension
 import django.db.models.deletion
 from django.db import migrations, models
 
+from agency_billing.migration_operations import OnPostgreSQL
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -52,18 +54,24 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            options={
-                "indexes": [
-                    django.contrib.postgres.indexes.GistIndex(
-                        fields=["agency", "months"], name="revenue_to_date_agency"
-                    )
-                ],
-                "constraints": [
-                    django.contrib.postgres.constraints.ExclusionConstraint(
-                        expressions=[("customer", "="), ("currency", "="), ("months", "&&")],
-                        name="revenue_to_date_no_overlap",
-                    )
-                ],
-            },
+        ),
+        # The GiST index and exclusion constraint are PostgreSQL's (SQLite, for make run,
+        # has neither; nothing reads this table there).
+        OnPostgreSQL(
+            migrations.AddIndex(
+                model_name="revenuetodate",
+                index=django.contrib.postgres.indexes.GistIndex(
+                    fields=["agency", "months"], name="revenue_to_date_agency"
+                ),
+            )
+        ),
+        OnPostgreSQL(
+            migrations.AddConstraint(
+                model_name="revenuetodate",
+                constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                    expressions=[("customer", "="), ("currency", "="), ("months", "&&")],
+                    name="revenue_to_date_no_overlap",
+                ),
+            )
         ),
     ]

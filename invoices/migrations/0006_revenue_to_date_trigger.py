@@ -12,6 +12,8 @@ deadlock; PostgreSQL aborts one and the webhook task retries it.
 
 from django.db import migrations
 
+from agency_billing.migration_operations import OnPostgreSQL
+
 FIGURES = ["payments", "gross", "refunds", "disputes_lost", "platform_fees", "stripe_fees"]
 ARGUMENTS = ", ".join(f"d_{name} bigint" for name in FIGURES)
 NONE_CHANGED = " AND ".join(f"d_{name} = 0" for name in FIGURES)
@@ -123,4 +125,5 @@ BACKWARD = """
 class Migration(migrations.Migration):
     dependencies = [("invoices", "0005_revenue_to_date")]
 
-    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
+    # SQLite (make run) has no plpgsql: invoices.revenue sums RevenueMonth there.
+    operations = [OnPostgreSQL(migrations.RunSQL(FORWARD, BACKWARD))]

@@ -3,6 +3,8 @@
 import django.contrib.postgres.indexes
 from django.db import migrations
 
+from agency_billing.migration_operations import OnPostgreSQL
+
 
 class Migration(migrations.Migration):
 
@@ -13,12 +15,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
+        # GiST indexes are PostgreSQL's (see 0005).
+        OnPostgreSQL(migrations.RemoveIndex(
             model_name='revenuetodate',
             name='revenue_to_date_agency',
-        ),
-        migrations.AddIndex(
+        )),
+        OnPostgreSQL(migrations.AddIndex(
             model_name='revenuetodate',
             index=django.contrib.postgres.indexes.GistIndex(fields=['agency', 'months'], include=('customer', 'currency', 'payments', 'gross', 'refunds', 'disputes_lost', 'platform_fees', 'stripe_fees'), name='revenue_to_date_agency_all'),
-        ),
+        )),
     ]
