@@ -41,6 +41,10 @@ class Invoice(models.Model):
     # The platform's application fee: known from our one-off request before payment, then
     # from the charge. Stripe's processing fee comes from the charge's balance transaction.
     platform_fee = models.BigIntegerField(null=True, blank=True)
+    # What the platform gave back of its application fee (application_fee.refunded); it only
+    # grows. The platform's cut of this invoice is platform_fee − platform_fee_refunded.
+    platform_fee_refunded = models.BigIntegerField(default=0)
+    stripe_application_fee_id = models.CharField(max_length=255, blank=True)
     stripe_fee = models.BigIntegerField(null=True, blank=True)
     amount_refunded = models.BigIntegerField(default=0)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -89,6 +93,13 @@ class Invoice(models.Model):
         """The client can still pay it on Stripe's hosted invoice page ("Pay now")."""
         unpaid = self.status in (self.Status.OPEN, self.Status.UNCOLLECTIBLE)
         return unpaid and self.amount_remaining > 0 and bool(self.hosted_invoice_url)
+
+    @property
+    def platform_fee_kept(self) -> int | None:
+        """The platform's cut, after what it gave back."""
+        if self.platform_fee is None:
+            return None
+        return self.platform_fee - self.platform_fee_refunded
 
     @property
     def refundable(self) -> int:

@@ -285,6 +285,8 @@ def _add_transaction(figures: dict[str, int], transaction) -> None:
         figures["platform_fees"] += fees["application_fee"]
     elif transaction.type == "refund":
         figures["refunds"] -= transaction.amount
+    elif transaction.type == "application_fee_refund":
+        figures["platform_fees"] -= transaction.amount
     elif transaction.reporting_category in ("dispute", "dispute_reversal"):
         figures["disputes"] -= transaction.amount
 

@@ -127,7 +127,7 @@ def revenue_payments_csv(request: HttpRequest) -> StreamingHttpResponse:
     def rows():
         yield ["date", "client", "invoice", "gross", "fee", "refunds", "net", "currency"]
         for invoice in revenue.payments_in(agency, since, until).iterator(chunk_size=2000):
-            fee = (invoice.platform_fee or 0) + (invoice.stripe_fee or 0)
+            fee = (invoice.platform_fee_kept or 0) + (invoice.stripe_fee or 0)
             net = invoice.amount_paid - fee - invoice.amount_refunded
             currency = invoice.currency
             yield [

@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from agencies.models import Agency
+from agencies.sync import agency_for_stripe_account
 from agency_billing.money import format_money
 from agency_billing.stripe_client import (
     account_options,
@@ -192,7 +193,11 @@ def _apply_charge(invoice: Invoice, charge: Mapping[str, Any]) -> None:
         "card_last4": card.get("last4") or "",
         "amount_refunded": max(invoice.amount_refunded, charge.get("amount_refunded") or 0),
     }
-    if charge.get("application_fee_amount") is not None:
+    fee_id = stripe_id_of(charge.get("application_fee"))
+    if fee_id and fee_id != invoice.stripe_application_fee_id:
+        # Read once: later changes to the fee come as application_fee.refunded events.
+        fields.update(_fee_fields(invoice, _application_fee_read_back(fee_id)))
+    elif not fee_id and charge.get("application_fee_amount") is not None:
         fields["platform_fee"] = charge["application_fee_amount"]
     if isinstance(transaction_data, Mapping):
         fields["stripe_fee"] = sum(
@@ -203,6 +208,48 @@ def _apply_charge(invoice: Invoice, charge: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         setattr(invoice, name, value)
     Invoice.objects.filter(pk=invoice.pk).update(**fields)
+
+
+def _fee_fields(invoice: Invoice, fee: Mapping[str, Any]) -> dict[str, Any]:
+    """What Stripe charged as the platform's fee, and what the platform gave back of it (which
+    only grows, so an older fee event never raises the fee again)."""
+    return {
+        "stripe_application_fee_id": fee["id"],
+        "platform_fee": fee["amount"],
+        "platform_fee_refunded": max(invoice.platform_fee_refunded, fee["amount_refunded"]),
+    }
+
+
+def _application_fee_read_back(fee_id: str) -> dict[str, Any]:
+    """The application fee as the platform has it (it is the platform's object, read without
+    the connected account)."""
+    return stripe_client().v1.application_fees.retrieve(fee_id).to_dict()
+
+
+def application_fee_upsert(*, data: Mapping[str, Any]) -> Invoice | None:
+    """An application_fee event (on the platform): the fee on the invoice its charge paid,
+    and the revenue figures refreshed. None when no invoice is paid by that charge yet (the
+    invoice's payment reads the fee when it is learnt)."""
+    agency = agency_for_stripe_account(stripe_id_of(data.get("account")) or "")
+    charge_id = stripe_id_of(data.get("charge"))
+    if agency is None or not charge_id:
+        return None
+    with transaction.atomic():
+        invoice = (
+            agency.invoices.select_for_update()
+            .select_related("customer")
+            .filter(stripe_charge_id=charge_id)
+            .first()
+        )
+        if invoice is None:
+            return None
+        fields = _fee_fields(invoice, data)
+        Invoice.objects.filter(pk=invoice.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(invoice, name, value)
+        if invoice.paid_at:
+            revenue_refresh(invoice.customer, invoice.currency, invoice.paid_at)
+    return invoice
 
 
 def _charge_read_back(agency: Agency, charge_id: str) -> dict[str, Any]:
@@ -353,6 +400,7 @@ def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> Reve
         payments=Count("pk"),
         gross=Sum("amount_paid", default=0),
         platform_fees=Sum("platform_fee", default=0),
+        platform_fees_refunded=Sum("platform_fee_refunded", default=0),
         stripe_fees=Sum("stripe_fee", default=0),
     )
     refunds = Refund.objects.filter(
@@ -368,7 +416,7 @@ def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> Reve
     figures = {
         "payments": paid["payments"],
         "gross": paid["gross"],
-        "platform_fees": paid["platform_fees"],
+        "platform_fees": paid["platform_fees"] - paid["platform_fees_refunded"],
         "stripe_fees": paid["stripe_fees"] + disputes["fees"],
         "refunds": refunds["total"],
         "disputes_lost": disputes["lost"],

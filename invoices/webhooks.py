@@ -1,7 +1,13 @@
 """Stripe events about the agencies' invoices, their payments, refunds and disputes."""
 
 from customers.billing_events import invoice_event
-from invoices.sync import charge_upsert, dispute_upsert, invoice_upsert, refund_upsert
+from invoices.sync import (
+    application_fee_upsert,
+    charge_upsert,
+    dispute_upsert,
+    invoice_upsert,
+    refund_upsert,
+)
 from webhooks.handlers import upsert_for_agency
 from webhooks.models import WebhookEvent
 from webhooks.registry import handles
@@ -44,3 +50,12 @@ def refund_changed(event: WebhookEvent) -> str | None:
 )
 def dispute_changed(event: WebhookEvent) -> str | None:
     return upsert_for_agency(event, dispute_upsert)
+
+
+@handles("application_fee.created", "application_fee.refunded")
+def application_fee_changed(event: WebhookEvent) -> str | None:
+    """A platform event: the fee Stripe charged on an agency's payment, or gave back of it."""
+    fee = event.data_object
+    if application_fee_upsert(data=fee) is None:
+        return f"application fee {fee.get('id')} is on no invoice we mirror yet"
+    return None

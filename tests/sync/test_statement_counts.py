@@ -60,6 +60,29 @@ def test_a_subscription_update_takes_at_most_6_statements(
     assert len(statements) <= MAX_STATEMENTS, "\n".join(s[:150] for s in statements)
 
 
+def test_a_plan_switch_takes_one_statement_more_to_record_the_mrr_movement(
+    client, transactional_db, stripe_customer
+):
+    subscription = subscription_object(default_payment_method="pm_Test0001")
+    post_event(client, stripe_event("customer.subscription.created", subscription, created=T0))
+    switched = subscription_object(
+        default_payment_method="pm_Test0001", price_id="price_Monthly5000", unit_amount=500000
+    )
+    previous = {"items": subscription["items"]}
+
+    statements = _statements_to_process(
+        stripe_event(
+            "customer.subscription.updated",
+            switched,
+            created=T0 + 1,
+            previous_attributes=previous,
+        )
+    )
+
+    assert len(statements) <= MAX_STATEMENTS + 1, "\n".join(s[:150] for s in statements)
+    assert [s for s in statements if "customers_mrrmovement" in s][0].startswith("INSERT")
+
+
 def test_an_invoice_update_takes_at_most_6_statements(client, transactional_db, stripe_customer):
     post_event(client, stripe_event("invoice.finalized", invoice_object(), created=T0))
     paid = invoice_object(status="paid", amount_paid=250000, amount_remaining=0)
