@@ -9,6 +9,7 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 
 from customers.models import Activity, Customer
+from webhooks.mirror import row_insert_unless_taken
 
 logger = logging.getLogger(__name__)
 
@@ -29,15 +30,7 @@ def activity_record(
     system), `outcome` done | failed | stripe. With `stripe_event_id` (a webhook's event) the
     line is recorded once per event and kind, however often the event is delivered: a repeat
     returns None."""
-    # No savepoint: inside the webhook worker's transaction a race on the same event fails
-    # the whole event, which is retried and then finds the line already recorded.
-    if (
-        stripe_event_id
-        and Activity.objects.filter(stripe_event_id=stripe_event_id, kind=kind).exists()
-    ):
-        logger.info("activity %s for event %s already recorded", kind, stripe_event_id)
-        return None
-    return Activity.objects.create(
+    line = Activity(
         agency_id=customer.agency_id,
         customer=customer,
         kind=kind,
@@ -46,3 +39,8 @@ def activity_record(
         outcome=outcome,
         stripe_event_id=stripe_event_id,
     )
+    # One statement, no savepoint: a line this event recorded already is left alone.
+    if not row_insert_unless_taken(line):
+        logger.info("activity %s for event %s already recorded", kind, stripe_event_id)
+        return None
+    return line

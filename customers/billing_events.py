@@ -10,14 +10,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Agency
 from agency_billing.emails import send_email
 from agency_billing.money import format_money as _money
 from agency_billing.stripe_client import account_options, stripe_client
 from customers.activity import activity_record
-from customers.models import Subscription
+from customers.models import Activity, Subscription
 from customers.sync import customer_for_stripe_id
 from webhooks.mirror import stripe_id_of, stripe_time
 from webhooks.models import WebhookEvent
@@ -68,17 +70,16 @@ def invoice_event(agency: Agency, event: WebhookEvent) -> None:
     )
     if not subscription_id:
         return
-    subscription = (
-        Subscription.objects.select_related("customer")
-        .filter(agency=agency, stripe_id=subscription_id)
-        .first()
-    )
-    if subscription is None:
-        return
     if event.type == "invoice.payment_failed":
-        _payment_failed(agency, subscription, data, event)
+        subscription = (
+            Subscription.objects.select_related("customer")
+            .filter(agency=agency, stripe_id=subscription_id)
+            .first()
+        )
+        if subscription is not None:
+            _payment_failed(agency, subscription, data, event)
     elif event.type == "invoice.paid" and data.get("amount_paid"):
-        _paid(subscription, data, event)
+        _paid(agency, subscription_id, data, event)
 
 
 def _payment_failed(
@@ -117,30 +118,60 @@ def _payment_failed(
     )
 
 
-def _paid(subscription: Subscription, data: Mapping[str, Any], event: WebhookEvent) -> None:
-    Subscription.objects.filter(pk=subscription.pk).update(
-        last_payment_error="", next_payment_attempt=None
-    )
+def _paid(
+    agency: Agency, subscription_id: str, data: Mapping[str, Any], event: WebhookEvent
+) -> None:
+    """The subscription's payment error is cleared and the client's Activity says what was
+    paid (once per event), in one statement; nothing if we do not mirror the subscription."""
     amount = _money(data["amount_paid"], data["currency"])
     reason = data.get("billing_reason")
-    if (data.get("attempt_count") or 0) > 1:
+    retried = (data.get("attempt_count") or 0) > 1
+    if retried:
         message = f"Retry succeeded: {amount} paid"
-    elif subscription.status == Subscription.Status.CANCELED:
-        # Cancel now with invoice_now: what was not yet billed, on a final invoice.
-        message = f"Final invoice paid: {amount}"
     elif reason == "subscription_cycle":
         message = f"Renewed: {amount} paid"
     elif reason == "subscription_update":
         message = f"Plan change invoiced: {amount} paid"
     else:
         message = f"First payment: {amount} paid"
-    activity_record(
-        customer=subscription.customer,
-        kind="invoice_paid",
-        message=message,
-        outcome="stripe",
-        stripe_event_id=event.stripe_id,
+    # Cancel now with invoice_now: what was not yet billed, on a final invoice.
+    final = message if retried else f"Final invoice paid: {amount}"
+    sql = _PAID_SQL.format(
+        subscription=Subscription._meta.db_table, activity=Activity._meta.db_table
     )
+    params = {
+        "agency": agency.pk,
+        "subscription": subscription_id,
+        "kind": "invoice_paid",
+        "message": message[:500],
+        "final": final[:500],
+        "canceled": str(Subscription.Status.CANCELED),
+        "outcome": str(Activity.Outcome.STRIPE),
+        "event": event.stripe_id,
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# The same Activity line as activity_record(kind="invoice_paid", outcome="stripe",
+# stripe_event_id=...) writes, for the subscription's customer.
+_PAID_SQL = """
+    WITH subscription AS (
+        UPDATE {subscription} SET last_payment_error = '', next_payment_attempt = NULL
+        WHERE agency_id = %(agency)s AND stripe_id = %(subscription)s
+        RETURNING customer_id, status
+    )
+    INSERT INTO {activity} (
+        agency_id, customer_id, kind, message, outcome, actor_id, stripe_event_id, created_at
+    )
+    SELECT
+        %(agency)s, customer_id, %(kind)s,
+        CASE WHEN status = %(canceled)s THEN %(final)s ELSE %(message)s END,
+        %(outcome)s, NULL, %(event)s, %(now)s
+    FROM subscription
+    ON CONFLICT DO NOTHING
+"""
 
 
 def _decline_message(agency: Agency, data: Mapping[str, Any]) -> str:

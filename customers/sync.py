@@ -25,7 +25,13 @@ from agency_billing.stripe_client import (
 )
 from customers.models import Customer, PaymentMethod, Subscription
 from customers.signals import customer_sync_requested
-from webhooks.mirror import mirror_upsert, stripe_id_of, stripe_time
+from webhooks.mirror import (
+    mirror_row_locked,
+    mirror_upsert,
+    row_insert_unless_taken,
+    stripe_id_of,
+    stripe_time,
+)
 
 
 def customer_for_stripe_id(*, agency: Agency, stripe_customer_id: str | None) -> Customer | None:
@@ -89,13 +95,27 @@ def subscription_upsert(
         customer = _locked_customer(agency, stripe_id_of(data.get("customer")))
         if customer is None:
             return None
+        card = data.get("default_payment_method")
+        if not isinstance(card, str):
+            # An expanded card's row is locked before the subscription's (the lock order).
+            default_payment_method = _default_payment_method(agency, customer, card, as_of)
+        row = mirror_row_locked(
+            Subscription.objects.select_related("default_payment_method"),
+            {"stripe_id": data["id"]},
+        )
+        if isinstance(card, str):
+            linked = row.default_payment_method if row is not None else None
+            # The card it had needs no read; another is linked, or its place held.
+            default_payment_method = (
+                linked
+                if linked is not None and linked.stripe_id == card
+                else _default_payment_method(agency, customer, card, as_of)
+            )
         fields = {
             **subscription_fields(data),
             "agency": agency,
             "customer": customer,
-            "default_payment_method": _default_payment_method(
-                agency, customer, data.get("default_payment_method"), as_of
-            ),
+            "default_payment_method": default_payment_method,
         }
         return mirror_upsert(
             Subscription.objects.all(),
@@ -103,6 +123,7 @@ def subscription_upsert(
             fields=fields,
             as_of=as_of,
             read_back=lambda: _subscription_read_back(agency, data["id"]),
+            locked=row,
         )
 
 
@@ -174,7 +195,11 @@ def _default_payment_method(
         return payment_method_upsert(agency=agency, data=value, as_of=as_of)
     # Only the id: link the row, or hold its place until payment_method.attached fills it in
     # (no stripe_synced_at, so any real data wins).
-    row, _ = PaymentMethod.objects.get_or_create(stripe_id=value, defaults={"customer": customer})
+    row = PaymentMethod.objects.filter(stripe_id=value).first()
+    if row is None:
+        row = PaymentMethod(stripe_id=value, customer=customer)
+        if not row_insert_unless_taken(row):  # another transaction just made it
+            row = PaymentMethod.objects.get(stripe_id=value)
     return row
 
 

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -28,7 +27,14 @@ from agency_billing.stripe_client import (
 from customers.models import Customer
 from customers.sync import customer_for_stripe_id
 from invoices.models import Dispute, Invoice, Refund, RevenueMonth
-from webhooks.mirror import mirror_upsert, stripe_id_of, stripe_time
+from webhooks.mirror import (
+    Freshness,
+    freshness,
+    mirror_row_locked,
+    mirror_upsert,
+    stripe_id_of,
+    stripe_time,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +43,36 @@ def invoice_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) 
     """Mirror an Invoice (API 2026-10-28 shape: the subscription is under
     `parent.subscription_details`, the payment under `payments`), creating the row if it is
     new. Returns None when the customer is not one of the agency's."""
-    customer = customer_for_stripe_id(
-        agency=agency, stripe_customer_id=stripe_id_of(data.get("customer"))
-    )
-    if customer is None:
-        return None
-    fields = {**_invoice_fields(data), "agency": agency, "customer": customer}
-    invoice = mirror_upsert(
-        Invoice.objects.all(),
-        lookup={"stripe_id": data["id"]},
-        fields=fields,
-        as_of=as_of,
-        read_back=lambda: _invoice_read_back(agency, data["id"]),
-    )
-    if invoice is not None:
-        _learn_payment(invoice)
+    stripe_customer_id = stripe_id_of(data.get("customer"))
+    with transaction.atomic(savepoint=False):
+        row = mirror_row_locked(
+            Invoice.objects.select_related("customer"), {"stripe_id": data["id"]}
+        )
+        # An invoice never changes customer: the mirrored row's is the one, if it matches.
+        if row is not None and (row.agency_id, row.customer.stripe_customer_id) == (
+            agency.pk,
+            stripe_customer_id,
+        ):
+            customer: Customer | None = row.customer
+        else:
+            customer = customer_for_stripe_id(agency=agency, stripe_customer_id=stripe_customer_id)
+        if customer is None:
+            return None
+        before = _revenue_share(row)
+        fields = {**_invoice_fields(data), "agency": agency, "customer": customer}
+        if fields.get("stripe_payment_intent_id") and _applies(row, as_of):
+            # Paid by card: the charge's facts are saved with the invoice, in one UPDATE.
+            fields.update(_charge_learnt(agency, row, fields["stripe_payment_intent_id"]))
+        invoice = mirror_upsert(
+            Invoice.objects.all(),
+            lookup={"stripe_id": data["id"]},
+            fields=fields,
+            as_of=as_of,
+            read_back=lambda: _invoice_read_back(agency, data["id"]),
+            locked=row,
+        )
+        if invoice is not None:
+            _learn_payment(invoice, before)
     return invoice
 
 
@@ -99,6 +120,11 @@ def invoices_sync_for_customer(customer: Customer) -> list[str]:
                 )
                 changes.append(f"{name}: {label} {shown[0]} → {shown[1]}")
     return changes
+
+
+def _applies(row: Invoice | None, as_of: datetime) -> bool:
+    """Whether data of `as_of` is applied to the row as it is (not older, not a tie)."""
+    return row is None or freshness(row.stripe_synced_at, as_of) is Freshness.NEWER
 
 
 def _invoice_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -158,33 +184,87 @@ def _invoice_read_back(agency: Agency, invoice_id: str) -> Invoice | None:
     return invoice_upsert(agency=agency, data=invoice.to_dict(), as_of=stripe_now())
 
 
-def _learn_payment(invoice: Invoice) -> None:
-    """Once a card paid the invoice, read the charge back (once) for its fees and card, link
-    refunds and disputes seen before the invoice, and refresh the revenue figures."""
+def _charge_learnt(agency: Agency, row: Invoice | None, intent_id: str) -> dict[str, Any]:
+    """The charge's fields for an invoice paid by `intent_id`, read back from Stripe once
+    (nothing when the row knows its charge, or the payment has no charge yet)."""
+    if row is not None and row.stripe_charge_id:
+        return {}
+    intent = stripe_client().v1.payment_intents.retrieve(
+        intent_id, options=account_options(agency.stripe_account_id or "")
+    )
+    if not intent.latest_charge:
+        return {}
+    charge = intent.latest_charge
+    charge_id = charge if isinstance(charge, str) else charge.id
+    return _charge_fields(_charge_read_back(agency, charge_id), row)
+
+
+def _learn_payment(invoice: Invoice, before: tuple | None) -> None:
+    """Once a card paid the invoice, read the charge back (once, if the upsert did not) for
+    its fees and card, link refunds and disputes seen before the invoice, and refresh the
+    revenue figures of each month whose rows changed. `before`: what the invoice counted
+    for (_revenue_share) before this change."""
     if invoice.stripe_payment_intent_id and not invoice.stripe_charge_id:
-        intent = stripe_client().v1.payment_intents.retrieve(
-            invoice.stripe_payment_intent_id,
-            options=account_options(invoice.agency.stripe_account_id or ""),
-        )
-        if intent.latest_charge:
-            charge = intent.latest_charge
-            charge_id = charge if isinstance(charge, str) else charge.id
-            _apply_charge(invoice, _charge_read_back(invoice.agency, charge_id))
+        fields = _charge_learnt(invoice.agency, invoice, invoice.stripe_payment_intent_id)
+        if fields:
+            _apply_charge_fields(invoice, fields)
+    after = _revenue_share(invoice)
+    months = {share[:2] for share in (before, after) if share and before != after}
     if invoice.stripe_charge_id:
-        charge_id = invoice.stripe_charge_id
-        Refund.objects.filter(stripe_charge_id=charge_id, invoice=None).update(
-            invoice=invoice, customer=invoice.customer
-        )
-        Dispute.objects.filter(stripe_charge_id=charge_id, invoice=None).update(
-            invoice=invoice, customer=invoice.customer
-        )
-    if invoice.paid_at:
-        revenue_refresh(invoice.customer, invoice.currency, invoice.paid_at)
+        months |= _link_to_invoice(invoice)
+    for currency, month in sorted(months):
+        revenue_refresh_month(invoice.customer, currency, month)
 
 
-def _apply_charge(invoice: Invoice, charge: Mapping[str, Any]) -> None:
-    """The charge's facts on its invoice. The refunded amount only grows, so an older charge
-    event never lowers it."""
+def _revenue_share(invoice: Invoice | None) -> tuple | None:
+    """(currency, month, what it adds) of a paid invoice's part in the revenue figures, or
+    None when it counts nowhere."""
+    if invoice is None or invoice.status != Invoice.Status.PAID or invoice.paid_at is None:
+        return None
+    return (
+        invoice.currency,
+        month_of(invoice.paid_at),
+        invoice.amount_paid,
+        invoice.platform_fee,
+        invoice.platform_fee_refunded,
+        invoice.stripe_fee,
+    )
+
+
+# The refunds and disputes of a charge seen before its invoice, linked to it.
+_LINK_SQL = """
+        WITH refunds AS (
+            UPDATE {refund} SET invoice_id = %(invoice)s, customer_id = %(customer)s
+            WHERE stripe_charge_id = %(charge)s AND invoice_id IS NULL
+            RETURNING currency, stripe_created
+        ), disputes AS (
+            UPDATE {dispute} SET invoice_id = %(invoice)s, customer_id = %(customer)s
+            WHERE stripe_charge_id = %(charge)s AND invoice_id IS NULL
+            RETURNING currency, stripe_created
+        )
+        SELECT currency, stripe_created FROM refunds
+        UNION ALL SELECT currency, stripe_created FROM disputes
+    """
+
+
+def _link_to_invoice(invoice: Invoice) -> set[tuple[str, date]]:
+    """Link the refunds and disputes of the invoice's charge seen before it (one statement);
+    returns the (currency, month) whose figures they now count in."""
+    sql = _LINK_SQL.format(refund=Refund._meta.db_table, dispute=Dispute._meta.db_table)
+    params = {
+        "invoice": invoice.pk,
+        "customer": invoice.customer_id,
+        "charge": invoice.stripe_charge_id,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(currency, month_of(created)) for currency, created in cursor.fetchall()}
+
+
+def _charge_fields(charge: Mapping[str, Any], invoice: Invoice | None) -> dict[str, Any]:
+    """The charge's facts for its invoice (None: not mirrored yet). The refunded amounts only
+    grow, so an older charge event never lowers them."""
+    invoice = invoice or Invoice()
     card = (charge.get("payment_method_details") or {}).get("card") or {}
     transaction_data = charge.get("balance_transaction")
     fields: dict[str, Any] = {
@@ -205,6 +285,10 @@ def _apply_charge(invoice: Invoice, charge: Mapping[str, Any]) -> None:
             for detail in transaction_data.get("fee_details") or []
             if detail["type"] == "stripe_fee"
         )
+    return fields
+
+
+def _apply_charge_fields(invoice: Invoice, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         setattr(invoice, name, value)
     Invoice.objects.filter(pk=invoice.pk).update(**fields)
@@ -268,7 +352,7 @@ def charge_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -
     by it yet (the invoice's own event reads the charge back when it comes)."""
     intent = stripe_id_of(data.get("payment_intent"))
     found = agency.invoices.filter(stripe_payment_intent_id=intent).first() if intent else None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # The invoice row first, as a refund made here locks it first: one lock order.
         invoice = (
             Invoice.objects.select_for_update().select_related("customer").get(pk=found.pk)
@@ -279,7 +363,8 @@ def charge_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -
             refund_upsert(agency=agency, data=refund, as_of=as_of)
         if invoice is None:
             return None
-        _apply_charge(invoice, _charge_read_back(agency, data["id"]))
+        charge = _charge_read_back(agency, data["id"])
+        _apply_charge_fields(invoice, _charge_fields(charge, invoice))
         if invoice.paid_at:
             revenue_refresh(invoice.customer, invoice.currency, invoice.paid_at)
     return invoice
@@ -385,53 +470,70 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
     return start, following
 
 
-def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> RevenueMonth:
+def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> None:
     """Recompute the client's figures for the month (UTC) and currency of `moment` from the
     mirror's rows. Idempotent and order-free: the result depends only on the rows."""
-    month = month_of(moment)
+    revenue_refresh_month(customer, currency, month_of(moment))
+
+
+def revenue_refresh_month(customer: Customer, currency: str, month: date) -> None:
+    """revenue_refresh for a month (its first day), in one statement: the sums and the
+    upsert of the RevenueMonth row."""
     start, end = month_bounds(month)
-    paid = Invoice.objects.filter(
-        customer=customer,
-        currency=currency,
-        status=Invoice.Status.PAID,
-        paid_at__gte=start,
-        paid_at__lt=end,
-    ).aggregate(
-        payments=Count("pk"),
-        gross=Sum("amount_paid", default=0),
-        platform_fees=Sum("platform_fee", default=0),
-        platform_fees_refunded=Sum("platform_fee_refunded", default=0),
-        stripe_fees=Sum("stripe_fee", default=0),
-    )
-    refunds = Refund.objects.filter(
-        customer=customer,
-        currency=currency,
-        status=Refund.Status.SUCCEEDED,
-        stripe_created__gte=start,
-        stripe_created__lt=end,
-    ).aggregate(total=Sum("amount", default=0))
-    disputes = Dispute.objects.filter(
-        customer=customer, currency=currency, stripe_created__gte=start, stripe_created__lt=end
-    ).aggregate(lost=Sum("amount", filter=Q(status="lost"), default=0), fees=Sum("fee", default=0))
-    figures = {
-        "payments": paid["payments"],
-        "gross": paid["gross"],
-        "platform_fees": paid["platform_fees"] - paid["platform_fees_refunded"],
-        "stripe_fees": paid["stripe_fees"] + disputes["fees"],
-        "refunds": refunds["total"],
-        "disputes_lost": disputes["lost"],
+    tables = {
+        "revenue": RevenueMonth._meta.db_table,
+        "invoice": Invoice._meta.db_table,
+        "refund": Refund._meta.db_table,
+        "dispute": Dispute._meta.db_table,
     }
-    key = {
-        "agency_id": customer.agency_id,
-        "customer": customer,
+    sql = _REVENUE_REFRESH_SQL.format(**tables)
+    params = {
+        "agency": customer.agency_id,
+        "customer": customer.pk,
         "currency": currency,
         "month": month,
+        "start": start,
+        "end": end,
+        "paid": str(Invoice.Status.PAID),
+        "succeeded": str(Refund.Status.SUCCEEDED),
     }
-    try:
-        with transaction.atomic():
-            row, _ = RevenueMonth.objects.update_or_create(**key, defaults=figures)
-    except IntegrityError:
-        # Another worker created the month first; our figures are as current as theirs.
-        RevenueMonth.objects.filter(**key).update(**figures)
-        row = RevenueMonth.objects.get(**key)
-    return row
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# What revenue_refresh sums (see invoices.revenue for the definitions); a concurrent refresh
+# of the same month waits for the row and then writes its own sums.
+_REVENUE_REFRESH_SQL = """
+    INSERT INTO {revenue} (
+        agency_id, customer_id, currency, month,
+        payments, gross, platform_fees, stripe_fees, refunds, disputes_lost
+    )
+    SELECT
+        %(agency)s, %(customer)s, %(currency)s, %(month)s,
+        paid.payments, paid.gross, paid.platform_fees, paid.stripe_fees + disputes.fees,
+        refunds.total, disputes.lost
+    FROM (
+        SELECT COUNT(*) AS payments, COALESCE(SUM(amount_paid), 0) AS gross,
+            COALESCE(SUM(platform_fee), 0) - COALESCE(SUM(platform_fee_refunded), 0)
+                AS platform_fees,
+            COALESCE(SUM(stripe_fee), 0) AS stripe_fees
+        FROM {invoice}
+        WHERE customer_id = %(customer)s AND currency = %(currency)s AND status = %(paid)s
+            AND paid_at >= %(start)s AND paid_at < %(end)s
+    ) AS paid, (
+        SELECT COALESCE(SUM(amount), 0) AS total
+        FROM {refund}
+        WHERE customer_id = %(customer)s AND currency = %(currency)s
+            AND status = %(succeeded)s AND stripe_created >= %(start)s AND stripe_created < %(end)s
+    ) AS refunds, (
+        SELECT COALESCE(SUM(amount) FILTER (WHERE status = 'lost'), 0) AS lost,
+            COALESCE(SUM(fee), 0) AS fees
+        FROM {dispute}
+        WHERE customer_id = %(customer)s AND currency = %(currency)s
+            AND stripe_created >= %(start)s AND stripe_created < %(end)s
+    ) AS disputes
+    ON CONFLICT (agency_id, customer_id, currency, month) DO UPDATE SET
+        payments = EXCLUDED.payments, gross = EXCLUDED.gross,
+        platform_fees = EXCLUDED.platform_fees, stripe_fees = EXCLUDED.stripe_fees,
+        refunds = EXCLUDED.refunds, disputes_lost = EXCLUDED.disputes_lost
+"""

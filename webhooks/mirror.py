@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ def freshness(synced_at: datetime | None, as_of: datetime) -> Freshness:
     return Freshness.NEWER if as_of >= synced_at else Freshness.OLDER
 
 
+class _Unlocked:
+    """The caller has not locked the row: mirror_upsert finds and locks it."""
+
+
+UNLOCKED = _Unlocked()
+
+
 def mirror_upsert(
     queryset: "models.QuerySet[M]",
     *,
@@ -48,29 +55,65 @@ def mirror_upsert(
     as_of: datetime,
     read_back: Callable[[], M | None],
     create: bool = True,
+    locked: "M | None | _Unlocked" = UNLOCKED,
 ) -> M | None:
     """Create or update the row matching `lookup` (its Stripe id) from `fields`, under a row
     lock, following the ordering rule above. Returns the row as it now stands; on a tie,
     whatever `read_back()` (which reads Stripe and upserts again) returns; None only when
-    `create` is False and there is no row. Inside a caller's transaction (the webhook
-    worker's) no savepoint is taken: an error here rolls the whole transaction back."""
+    `create` is False and there is no row. A caller that already locked the row (with
+    `mirror_row_locked`, in its own transaction) passes it, or None, as `locked`. Inside a
+    caller's transaction (the webhook worker's) no savepoint is taken: an error here rolls
+    the whole transaction back."""
     with transaction.atomic(savepoint=False):
-        # NO KEY: a row pointing at this one (a subscription at its card) can still be
-        # written meanwhile; its foreign key check only needs the key, which never changes.
-        locked = queryset.select_for_update(no_key=True)
-        if create:
-            row, created = locked.get_or_create(
-                **lookup, defaults={**fields, "stripe_synced_at": as_of}
-            )
-            if created:
-                logger.info("Mirrored new %s %s", type(row).__name__, lookup)
-                return row
-        else:
-            found = locked.filter(**lookup).first()
-            if found is None:
+        row = mirror_row_locked(queryset, lookup) if isinstance(locked, _Unlocked) else locked
+        if row is None:
+            if not create:
                 return None
-            row = found
+            new = queryset.model(**{**lookup, **fields, "stripe_synced_at": as_of})
+            if row_insert_unless_taken(new):
+                logger.info("Mirrored new %s %s", type(new).__name__, lookup)
+                return new
+            # Another transaction created it meanwhile: apply ours in order on theirs.
+            row = mirror_row_locked(queryset, lookup)
+            assert row is not None, f"{queryset.model.__name__} {lookup} vanished"
         return _apply_in_order(row, lookup, fields=fields, as_of=as_of, read_back=read_back)
+
+
+def mirror_row_locked(queryset: "models.QuerySet[M]", lookup: Mapping[str, Any]) -> M | None:
+    """The row matching `lookup`, locked until the transaction ends (only the row itself when
+    the queryset follows relations), or None. NO KEY: a row pointing at this one (a
+    subscription at its card) can still be written meanwhile; its foreign key check only
+    needs the key, which never changes."""
+    return queryset.select_for_update(no_key=True, of=("self",)).filter(**lookup).first()
+
+
+def row_insert_unless_taken(row: models.Model) -> bool:
+    """INSERT `row` in one statement unless a row with one of its unique values exists (no
+    savepoint: nothing fails). Sets its primary key and returns True when inserted."""
+    meta = row._meta
+    fields = [
+        field
+        for field in meta.concrete_fields
+        if not (field.primary_key and field.db_returning)  # the database numbers it
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING RETURNING {pk}"
+    sql = sql.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=quote(meta.pk.column),
+    )
+    params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding = False
+    row._state.db = connection.alias
+    return True
 
 
 def _apply_in_order(

@@ -196,13 +196,9 @@ def webhook_event_process(event_id: int) -> WebhookEvent | None:
     any other marks it failed with the error and propagates so the caller can retry."""
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+            event = _event_claim(event_id)
             if event is None:
-                logger.warning("Webhook event %s does not exist; nothing to process", event_id)
-                return None
-            if event.status in DONE:
-                logger.info("Stripe event %s is already %s", event.stripe_id, event.status)
-                return event
+                return _event_not_claimed(event_id)
             _dispatch(event)
             return event
     except Exception as error:
@@ -213,17 +209,54 @@ def webhook_event_process(event_id: int) -> WebhookEvent | None:
         return _record_settled(event_id, reason)
 
 
+# One statement locks the event and records it processed, unless it is done already. The
+# row lock is held until the transaction ends: a concurrent run of the same event waits, then
+# finds it done. If the handler raises, the transaction (this update too) is rolled back. An
+# event not stored as Stripe sent it keeps intake's reason (see _never_applied).
+_CLAIM_SQL = """
+    UPDATE {table} SET
+        status = %s,
+        attempts = attempts + 1,
+        last_error = CASE WHEN stripe_created IS NULL OR raw_body <> '' THEN last_error ELSE '' END,
+        processed_at = %s
+    WHERE id = %s AND status <> ALL(%s)
+    RETURNING {columns}
+"""
+
+
+def _event_claim(event_id: int) -> WebhookEvent | None:
+    """The pending or failed event, locked and already marked processed (this transaction's
+    outcome unless the handler says otherwise), or None if it is done or does not exist."""
+    meta, quote = WebhookEvent._meta, connection.ops.quote_name
+    sql = _CLAIM_SQL.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field in meta.concrete_fields),
+    )
+    done = [str(status) for status in DONE]
+    params = [WebhookEvent.Status.PROCESSED, timezone.now(), event_id, done]
+    return next(iter(WebhookEvent.objects.raw(sql, params)), None)
+
+
+def _event_not_claimed(event_id: int) -> WebhookEvent | None:
+    event = WebhookEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        logger.warning("Webhook event %s does not exist; nothing to process", event_id)
+    else:
+        logger.info("Stripe event %s is already %s", event.stripe_id, event.status)
+    return event
+
+
 def _dispatch(event: WebhookEvent) -> None:
+    """Apply the claimed event; if it must be ignored, record why (its row says processed
+    until then)."""
     handler = handler_for(event.type)
     reason = _never_applied(event) or (
         handler(event) if handler else f"no handler for {event.type}"
     )
-    event.attempts += 1
-    event.status = WebhookEvent.Status.IGNORED if reason else WebhookEvent.Status.PROCESSED
-    event.last_error = reason or ""
-    event.processed_at = timezone.now()
-    event.save(update_fields=["attempts", "status", "last_error", "processed_at"])
     if reason:
+        event.status = WebhookEvent.Status.IGNORED
+        event.last_error = reason[:2000]
+        event.save(update_fields=["status", "last_error"])
         logger.info("Stripe event %s (%s) ignored: %s", event.stripe_id, event.type, reason)
     else:
         logger.info("Stripe event %s (%s) processed", event.stripe_id, event.type)
