@@ -23,6 +23,6 @@ def checkout_session_changed(event: WebhookEvent) -> str | None:
     )
 
 
-def _card_from_setup_session(agency: Agency, event: WebhookEvent) -> None:
+def _card_from_setup_session(agency: Agency, event: WebhookEvent, link: object) -> None:
     """Add Payment Method: the saved card becomes the subscription's default."""
     payment_method_set_from_session(agency=agency, data=event.data_object)

@@ -20,14 +20,13 @@ from agency_billing.money import format_money as _money
 from agency_billing.stripe_client import account_options, stripe_client
 from customers.activity import activity_record
 from customers.models import Activity, Subscription
-from customers.sync import customer_for_stripe_id
 from webhooks.mirror import stripe_id_of, stripe_time
 from webhooks.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
 
-def subscription_event(agency: Agency, event: WebhookEvent) -> None:
+def subscription_event(agency: Agency, event: WebhookEvent, subscription: Subscription) -> None:
     """An Activity line when the subscription's status moved ("status active → past_due"),
     saying why when Stripe's reason is clear (the trial ended, it stopped retrying)."""
     data = event.data_object
@@ -42,18 +41,13 @@ def subscription_event(agency: Agency, event: WebhookEvent) -> None:
         before, after = previous["status"], data["status"]
     else:
         return
-    customer = customer_for_stripe_id(
-        agency=agency, stripe_customer_id=stripe_id_of(data.get("customer"))
-    )
-    if customer is None:
-        return
     message = f"Status {before} → {after}"
     if before == "trialing":
         message = f"Trial ended; status {before} → {after}"
     elif before == "past_due" and after in ("canceled", "unpaid"):
         message = f"Stripe stopped retrying the payment; status {before} → {after}"
     activity_record(
-        customer=customer,
+        customer=subscription.customer,
         kind=f"status_{after}",
         message=message,
         outcome="stripe",
@@ -61,7 +55,7 @@ def subscription_event(agency: Agency, event: WebhookEvent) -> None:
     )
 
 
-def invoice_event(agency: Agency, event: WebhookEvent) -> None:
+def invoice_event(agency: Agency, event: WebhookEvent, invoice: object) -> None:
     """Renewal paid, payment failed (with Stripe's decline message and next retry, mirrored
     on the subscription and mailed to the owner and admins), or a retry that paid."""
     data = event.data_object

@@ -2,6 +2,7 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -24,21 +25,22 @@ def upsert_for_agency(
     upsert: Callable[..., object | None],
     *,
     unknown: str = UNKNOWN_CUSTOMER,
-    then: Callable[[Agency, WebhookEvent], None] | None = None,
+    then: Callable[[Agency, WebhookEvent, Any], None] | None = None,
 ) -> str | None:
     """Find the agency that owns `event.account` and call `upsert(agency=, data=, as_of=)` with
-    the event's object and time, then `then(agency, event)` (what else the event means, e.g.
-    an Activity line). Returns the reason to ignore the event, or None: no agency owns the
-    account, or the upsert found nothing to mirror (`unknown`, formatted with the object's
-    fields and `agency`, the agency's id)."""
+    the event's object and time, then `then(agency, event, row)` (what else the event means,
+    e.g. an Activity line; `row` is what the upsert returned). Returns the reason to ignore
+    the event, or None: no agency owns the account, or the upsert found nothing to mirror
+    (`unknown`, formatted with the object's fields and `agency`, the agency's id)."""
     agency = _agency_for(event.account)
     if agency is None:
         return f"no agency has the Stripe account {event.account or '(platform)'}"
     data = event.data_object
-    if upsert(agency=agency, data=data, as_of=event.stripe_created) is None:
+    row = upsert(agency=agency, data=data, as_of=event.stripe_created)
+    if row is None:
         return unknown.format_map({**data, "agency": agency.pk})
     if then is not None:
-        then(agency, event)
+        then(agency, event, row)
     return None
 
 
