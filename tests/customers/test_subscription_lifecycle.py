@@ -256,7 +256,10 @@ def test_the_message_after_an_action_is_its_own_not_the_webhook_line_it_caused(
 
     # The cancellation's webhook recorded its own line meanwhile (a newer one).
     assert customer.activities.filter(outcome="stripe", message__contains="canceled").exists()
-    assert '<li class="message success">Canceled now: no further charges.</li>' in page
+    assert (
+        '<li class="message success">Canceled now: no further charges, nothing credited.</li>'
+        in page
+    )
 
 
 def test_when_stripe_refuses_the_page_says_why_and_nothing_changes(client, owner_client, customer):

@@ -123,6 +123,7 @@ EXEMPT_FORMS = {
     "stripe_sandbox.forms.OnboardingForm",
     "stripe_sandbox.forms.CardForm",
     "stripe_sandbox.forms.PortalCardForm",
+    "stripe_sandbox.forms.AddressForm",
     # Its only text field is the 6-digit code (a hidden field carries the email); a valid
     # post needs the emailed code: tests/portal/test_login.py covers what it accepts.
     "portal.forms.CodeForm",
@@ -137,6 +138,8 @@ EXEMPT_FORMS = {
     "invoices.forms.ProjectChargeForm",
     # No text field: an amount (a number input) and a reason chosen from a list.
     "invoices.forms.RefundForm",
+    # No text field: Cancel now's two checkboxes (credit the unused time, invoice now).
+    "customers.subscription_forms.CancelForm",
     # A GET filter of the Invoices page: saves nothing.
     "invoices.forms.InvoiceFilterForm",
     # The revenue dashboard's period and its Check against Stripe month: month inputs that
