@@ -104,7 +104,7 @@ def agency_settings_update(
     (its Stripe prices are in that currency), whatever the caller passes. A change to
     whether portal clients may cancel is sent to Stripe (the `portal_settings_changed`
     receivers) inside the same transaction: if Stripe refuses, nothing is saved."""
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    agency = Agency.objects.select_for_update(no_key=True).get(pk=agency.pk)
     agency.name = name
     agency.brand_color = brand_color.lower()
     if not agency.plans.exists():  # type: ignore[attr-defined]

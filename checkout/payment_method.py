@@ -41,7 +41,7 @@ def payment_method_link_generate(*, customer: Customer) -> CheckoutLink:
     agency = customer.agency
     agency_check_can_bill(agency)
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
+        Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         subscription = subscription_needing_card(customer)
         if subscription is None or not customer.stripe_customer_id:
             raise BillingError("Only a customer on a trial without a card needs this link.")

@@ -65,7 +65,7 @@ def checkout_link_generate(
     _check_price_for_customer(customer, price)
     stripe_customer_id = customer_ensure_stripe(customer)
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
+        Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         if customer_has_live_subscription(customer):
             raise BillingError("This customer already has a live subscription.")
         current = open_links(customer).filter(price=price).first()
@@ -116,7 +116,7 @@ def pay_link_ensure(*, customer: Customer, price: Price) -> PayLink:
     customer and price)."""
     _check_price_for_customer(customer, price)
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
+        Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         link, _ = PayLink.objects.get_or_create(
             customer=customer, price=price, revoked_at=None, defaults={"agency": customer.agency}
         )

@@ -87,7 +87,7 @@ def customer_update(
             "This customer is subscribed: switch the plan of the subscription instead.",
             field="plan",
         )
-    Customer.objects.select_for_update().get(pk=customer.pk)
+    Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     customer.name, customer.email, customer.company = name, email, company
     customer.plan, customer.email_login_credentials = plan, email_login_credentials
     try:

@@ -106,7 +106,7 @@ def subscription_start_trial(
         raise BillingError(f"The plan “{plan.name}” has no trial. Give it trial days first.")
     stripe_customer_id = customer_ensure_stripe(customer)
     with transaction.atomic():
-        Customer.objects.select_for_update().get(pk=customer.pk)
+        Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
         if customer.subscriptions.filter(status__in=LIVE_SUBSCRIPTION_STATUSES).exists():
             raise BillingError("This customer already has a live subscription.")
         params: Any = {

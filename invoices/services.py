@@ -209,7 +209,13 @@ def refund_create(
     if reason not in REFUND_REASONS:
         raise BillingError("Choose a reason for the refund.", field="reason")
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().select_related("agency").get(pk=invoice.pk)
+        # NO KEY and the invoice alone: a webhook mirroring this invoice's refunds meanwhile
+        # must still pass its foreign key checks on the invoice and the agency at commit.
+        locked = (
+            Invoice.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("agency")
+            .get(pk=invoice.pk)
+        )
         left = _refundable(locked)
         if left <= 0:
             raise BillingError("Nothing is left to refund on this invoice.")

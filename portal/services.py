@@ -247,7 +247,7 @@ def billing_portal_configuration_ensure(agency: Agency) -> str:
     if agency.billing_portal_configuration_id:
         return agency.billing_portal_configuration_id
     with transaction.atomic():
-        locked = Agency.objects.select_for_update().get(pk=agency.pk)
+        locked = Agency.objects.select_for_update(no_key=True).get(pk=agency.pk)
         if not locked.billing_portal_configuration_id:
             with stripe_errors_as_billing_errors("set up the billing portal"):
                 configuration = stripe_client().v1.billing_portal.configurations.create(
