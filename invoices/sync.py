@@ -320,7 +320,7 @@ def application_fee_upsert(*, data: Mapping[str, Any]) -> Invoice | None:
         return None
     with transaction.atomic():
         invoice = (
-            agency.invoices.select_for_update()
+            agency.invoices.select_for_update(no_key=True, of=("self",))
             .select_related("customer")
             .filter(stripe_charge_id=charge_id)
             .first()
@@ -353,26 +353,42 @@ def charge_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -
     intent = stripe_id_of(data.get("payment_intent"))
     found = agency.invoices.filter(stripe_payment_intent_id=intent).first() if intent else None
     with transaction.atomic(savepoint=False):
-        # The invoice row first, as a refund made here locks it first: one lock order.
+        # The invoice row first, as a refund made here locks it first: one lock order. NO KEY
+        # and not its customer: another transaction's foreign key checks on either still pass.
         invoice = (
-            Invoice.objects.select_for_update().select_related("customer").get(pk=found.pk)
+            Invoice.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("customer")
+            .get(pk=found.pk)
             if found
             else None
         )
-        for refund in (data.get("refunds") or {}).get("data") or []:
-            refund_upsert(agency=agency, data=refund, as_of=as_of)
-        if invoice is None:
-            return None
-        charge = _charge_read_back(agency, data["id"])
-        _apply_charge_fields(invoice, _charge_fields(charge, invoice))
-        if invoice.paid_at:
-            revenue_refresh(invoice.customer, invoice.currency, invoice.paid_at)
+        refunds = [
+            refund_upsert(agency=agency, data=refund, as_of=as_of, refresh=False)
+            for refund in (data.get("refunds") or {}).get("data") or []
+        ]
+        if invoice is not None:
+            charge = _charge_read_back(agency, data["id"])
+            _apply_charge_fields(invoice, _charge_fields(charge, invoice))
+        # The revenue figures last, as every writer does them (see revenue_refresh_month).
+        months = {
+            (row.currency, month_of(moment)): row.customer
+            for row, moment in [
+                *((refund, refund.stripe_created) for refund in refunds if refund),
+                *([(invoice, invoice.paid_at)] if invoice else []),
+            ]
+            if moment and row.customer_id
+        }
+        for currency, month in sorted(months):
+            revenue_refresh_month(months[currency, month], currency, month)
     return invoice
 
 
-def refund_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -> Refund | None:
+def refund_upsert(
+    *, agency: Agency, data: Mapping[str, Any], as_of: datetime, refresh: bool = True
+) -> Refund | None:
     """Mirror a Refund. One made here carries our row's id in `metadata.refund_id` and lands
-    on that row; one made in Stripe's dashboard gets a new row."""
+    on that row; one made in Stripe's dashboard gets a new row. Its month's revenue figures
+    are refreshed unless `refresh` is False (a caller mirroring more rows refreshes last)."""
     charge_id = stripe_id_of(data.get("charge")) or ""
     invoice = agency.invoices.filter(stripe_charge_id=charge_id).first() if charge_id else None
     customer = invoice.customer if invoice else _customer(agency, data.get("customer"))
@@ -395,18 +411,20 @@ def refund_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -
         lookup=lookup,
         fields=fields,
         as_of=as_of,
-        read_back=lambda: _refund_read_back(agency, data["id"]),
+        read_back=lambda: _refund_read_back(agency, data["id"], refresh),
     )
-    if refund is not None and refund.customer_id:
+    if refresh and refund is not None and refund.customer_id:
         revenue_refresh(refund.customer, refund.currency, refund.stripe_created)
     return refund
 
 
-def _refund_read_back(agency: Agency, refund_id: str) -> Refund | None:
+def _refund_read_back(agency: Agency, refund_id: str, refresh: bool) -> Refund | None:
     refund = stripe_client().v1.refunds.retrieve(
         refund_id, options=account_options(agency.stripe_account_id or "")
     )
-    return refund_upsert(agency=agency, data=refund.to_dict(), as_of=timezone.now())
+    return refund_upsert(
+        agency=agency, data=refund.to_dict(), as_of=timezone.now(), refresh=refresh
+    )
 
 
 def dispute_upsert(*, agency: Agency, data: Mapping[str, Any], as_of: datetime) -> Dispute | None:
@@ -478,7 +496,17 @@ def revenue_refresh(customer: Customer, currency: str, moment: datetime) -> None
 
 def revenue_refresh_month(customer: Customer, currency: str, month: date) -> None:
     """revenue_refresh for a month (its first day), in one statement: the sums and the
-    upsert of the RevenueMonth row."""
+    upsert of the RevenueMonth row.
+
+    Lock order (every writer of RevenueMonth comes through here): the mirror's own rows
+    first (the caller's), then a transaction-scoped advisory lock on the agency's revenue
+    figures, then the RevenueMonth row and, through its triggers, the client's RevenueToDate
+    (0006's per-client lock) and the agency's AgencyRevenueMonth rows. A transaction holding
+    the agency's lock writes nothing but revenue figures after it, so two transactions of one
+    agency (two months, two clients, a refund click and a webhook) queue instead of
+    deadlocking. On PostgreSQL the lock and the sums are one call of the function of
+    migration 0009, whose sums are read after the lock (a refresh that waited for another
+    sums what the other committed). SQLite (make run) runs the sums and upsert alone."""
     start, end = month_bounds(month)
     tables = {
         "revenue": RevenueMonth._meta.db_table,
@@ -498,11 +526,17 @@ def revenue_refresh_month(customer: Customer, currency: str, month: date) -> Non
         "succeeded": str(Refund.Status.SUCCEEDED),
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT invoices_revenue_month_refresh(%s, %s, %s, %s, %s, %s)",
+                [customer.agency_id, customer.pk, currency, month, start, end],
+            )
+        else:
+            cursor.execute(sql, params)
 
 
-# What revenue_refresh sums (see invoices.revenue for the definitions); a concurrent refresh
-# of the same month waits for the row and then writes its own sums.
+# What revenue_refresh sums on SQLite (see invoices.revenue for the definitions; on
+# PostgreSQL migration 0009's function sums the same after the agency's revenue lock).
 _REVENUE_REFRESH_SQL = """
     INSERT INTO {revenue} (
         agency_id, customer_id, currency, month,

@@ -6,8 +6,8 @@ months holding M is split so that one starts at M (a new client, or a month befo
 first, gets a run of zeros starting at M), then every run from M on gets the amounts added.
 A transaction-scoped advisory lock per client serialises two transactions changing the same
 client's months, which would otherwise each miss the other's new run. It is taken after the
-RevenueMonth row's lock, so two events of one client, one of them changing two months, can
-deadlock; PostgreSQL aborts one and the webhook task retries it.
+RevenueMonth row's lock; invoices.sync.revenue_refresh takes the agency's revenue lock before
+that row, so two transactions never hold these in opposite orders.
 """
 
 from django.db import migrations
