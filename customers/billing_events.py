@@ -144,8 +144,26 @@ def _paid(
         "event": event.stripe_id,
         "now": timezone.now(),
     }
+    if connection.vendor != "postgresql":  # SQLite (make run) has no UPDATE inside WITH
+        _paid_in_steps(agency, subscription_id, params)
+        return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _paid_in_steps(agency: Agency, subscription_id: str, params: Mapping[str, Any]) -> None:
+    """What _PAID_SQL does, through the ORM, for SQLite."""
+    subscriptions = Subscription.objects.filter(agency=agency, stripe_id=subscription_id)
+    for subscription in subscriptions.select_related("customer"):
+        canceled = subscription.status == Subscription.Status.CANCELED
+        activity_record(
+            customer=subscription.customer,
+            kind=params["kind"],
+            message=params["final"] if canceled else params["message"],
+            outcome=params["outcome"],
+            stripe_event_id=params["event"],
+        )
+    subscriptions.update(last_payment_error="", next_payment_attempt=None)
 
 
 # The same Activity line as activity_record(kind="invoice_paid", outcome="stripe",

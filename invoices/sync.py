@@ -231,34 +231,38 @@ def _revenue_share(invoice: Invoice | None) -> tuple | None:
     )
 
 
-# The refunds and disputes of a charge seen before its invoice, linked to it.
+# The refunds (or disputes) of a charge seen before its invoice, linked to it.
 _LINK_SQL = """
-        WITH refunds AS (
-            UPDATE {refund} SET invoice_id = %(invoice)s, customer_id = %(customer)s
-            WHERE stripe_charge_id = %(charge)s AND invoice_id IS NULL
-            RETURNING currency, stripe_created
-        ), disputes AS (
-            UPDATE {dispute} SET invoice_id = %(invoice)s, customer_id = %(customer)s
-            WHERE stripe_charge_id = %(charge)s AND invoice_id IS NULL
-            RETURNING currency, stripe_created
-        )
-        SELECT currency, stripe_created FROM refunds
-        UNION ALL SELECT currency, stripe_created FROM disputes
-    """
+    UPDATE {table} SET invoice_id = %(invoice)s, customer_id = %(customer)s
+    WHERE stripe_charge_id = %(charge)s AND invoice_id IS NULL
+    RETURNING currency, stripe_created
+"""
+_LINK_BOTH_SQL = """
+    WITH refunds AS ({refunds}), disputes AS ({disputes})
+    SELECT * FROM refunds UNION ALL SELECT * FROM disputes
+"""
 
 
 def _link_to_invoice(invoice: Invoice) -> set[tuple[str, date]]:
-    """Link the refunds and disputes of the invoice's charge seen before it (one statement);
-    returns the (currency, month) whose figures they now count in."""
-    sql = _LINK_SQL.format(refund=Refund._meta.db_table, dispute=Dispute._meta.db_table)
+    """Link the refunds and disputes of the invoice's charge seen before it (one statement on
+    PostgreSQL); returns the (currency, month) whose figures they now count in."""
+    refunds = _LINK_SQL.format(table=Refund._meta.db_table)
+    disputes = _LINK_SQL.format(table=Dispute._meta.db_table)
     params = {
         "invoice": invoice.pk,
         "customer": invoice.customer_id,
         "charge": invoice.stripe_charge_id,
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(currency, month_of(created)) for currency, created in cursor.fetchall()}
+        if connection.vendor == "postgresql":
+            cursor.execute(_LINK_BOTH_SQL.format(refunds=refunds, disputes=disputes), params)
+            rows = cursor.fetchall()
+        else:  # SQLite (make run) has no UPDATE inside WITH: one UPDATE, then the other
+            cursor.execute(refunds, params)
+            rows = cursor.fetchall()
+            cursor.execute(disputes, params)
+            rows += cursor.fetchall()
+    return {(currency, month_of(created)) for currency, created in rows}
 
 
 def _charge_fields(charge: Mapping[str, Any], invoice: Invoice | None) -> dict[str, Any]:
@@ -566,6 +570,7 @@ _REVENUE_REFRESH_SQL = """
         WHERE customer_id = %(customer)s AND currency = %(currency)s
             AND stripe_created >= %(start)s AND stripe_created < %(end)s
     ) AS disputes
+    WHERE true  -- SQLite reads an INSERT ... SELECT's ON CONFLICT only after a WHERE
     ON CONFLICT (agency_id, customer_id, currency, month) DO UPDATE SET
         payments = EXCLUDED.payments, gross = EXCLUDED.gross,
         platform_fees = EXCLUDED.platform_fees, stripe_fees = EXCLUDED.stripe_fees,

@@ -219,7 +219,7 @@ _CLAIM_SQL = """
         attempts = attempts + 1,
         last_error = CASE WHEN stripe_created IS NULL OR raw_body <> '' THEN last_error ELSE '' END,
         processed_at = %s
-    WHERE id = %s AND status <> ALL(%s)
+    WHERE id = %s AND status NOT IN ({done})
     RETURNING {columns}
 """
 
@@ -228,12 +228,13 @@ def _event_claim(event_id: int) -> WebhookEvent | None:
     """The pending or failed event, locked and already marked processed (this transaction's
     outcome unless the handler says otherwise), or None if it is done or does not exist."""
     meta, quote = WebhookEvent._meta, connection.ops.quote_name
+    done = [str(status) for status in DONE]
     sql = _CLAIM_SQL.format(
         table=quote(meta.db_table),
+        done=", ".join(["%s"] * len(done)),
         columns=", ".join(quote(field.column) for field in meta.concrete_fields),
     )
-    done = [str(status) for status in DONE]
-    params = [WebhookEvent.Status.PROCESSED, timezone.now(), event_id, done]
+    params = [WebhookEvent.Status.PROCESSED, timezone.now(), event_id, *done]
     return next(iter(WebhookEvent.objects.raw(sql, params)), None)
 
 
