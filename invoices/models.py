@@ -221,7 +221,40 @@ class ProjectCharge(models.Model):
         return f"projectcharge-{self.id}-{step}"
 
 
-class RevenueMonth(models.Model):
+class RevenueFigures(models.Model):
+    """The revenue columns a client's or an agency's month (or running total) carries, in
+    minor units of the row's currency."""
+
+    payments = models.BigIntegerField(default=0)
+    gross = models.BigIntegerField(default=0)
+    refunds = models.BigIntegerField(default=0)
+    disputes_lost = models.BigIntegerField(default=0)
+    platform_fees = models.BigIntegerField(default=0)
+    stripe_fees = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def net(self) -> int:
+        return (
+            self.gross - self.refunds - self.disputes_lost - self.platform_fees - self.stripe_fees
+        )
+
+
+class InvoiceAmounts(models.Model):
+    """How many invoices a kept total counts and their amounts, in minor units."""
+
+    invoices = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    amount_paid = models.BigIntegerField(default=0)
+    amount_remaining = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class RevenueMonth(RevenueFigures):
     """What one client brought the agency in one month and currency, kept up to date by the
     mirror (recomputed from the rows whenever one of them changes), so the revenue dashboard
     reads a few hundred rows, not every invoice."""
@@ -231,11 +264,6 @@ class RevenueMonth(models.Model):
     currency = models.CharField(max_length=3)
     month = models.DateField()  # the first day of the month, UTC
     payments = models.PositiveIntegerField(default=0)
-    gross = models.BigIntegerField(default=0)
-    refunds = models.BigIntegerField(default=0)
-    disputes_lost = models.BigIntegerField(default=0)
-    platform_fees = models.BigIntegerField(default=0)
-    stripe_fees = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -248,14 +276,8 @@ class RevenueMonth(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m} {self.currency}"
 
-    @property
-    def net(self) -> int:
-        return (
-            self.gross - self.refunds - self.disputes_lost - self.platform_fees - self.stripe_fees
-        )
 
-
-class AgencyRevenueMonth(models.Model):
+class AgencyRevenueMonth(RevenueFigures):
     """The agency's figures for one month and currency: the sum of its clients'
     `RevenueMonth` rows, kept equal to that sum by a PostgreSQL trigger on RevenueMonth
     (migration 0003), whatever writes it. The revenue dashboard's months and totals read
@@ -266,12 +288,6 @@ class AgencyRevenueMonth(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
     currency = models.CharField(max_length=3)
     month = models.DateField()  # the first day of the month, UTC
-    payments = models.BigIntegerField(default=0)
-    gross = models.BigIntegerField(default=0)
-    refunds = models.BigIntegerField(default=0)
-    disputes_lost = models.BigIntegerField(default=0)
-    platform_fees = models.BigIntegerField(default=0)
-    stripe_fees = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -284,7 +300,7 @@ class AgencyRevenueMonth(models.Model):
         return f"{self.agency_id} {self.month:%Y-%m} {self.currency}"
 
 
-class InvoiceTotal(models.Model):
+class InvoiceTotal(InvoiceAmounts):
     """How many invoices the agency has in one currency and status, and their amounts: kept
     equal to the sums over its Invoice rows by a PostgreSQL trigger on Invoice (migration
     0003), whatever writes them. The Invoices page's totals read these, not the invoices."""
@@ -294,10 +310,6 @@ class InvoiceTotal(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.DO_NOTHING, related_name="+")
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20)
-    invoices = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0)
-    amount_paid = models.BigIntegerField(default=0)
-    amount_remaining = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -310,7 +322,7 @@ class InvoiceTotal(models.Model):
         return f"{self.agency_id} {self.currency} {self.status}"
 
 
-class InvoiceDueDay(models.Model):
+class InvoiceDueDay(InvoiceAmounts):
     """The agency's unpaid (open or uncollectible) invoices with a due date, per currency,
     status and due day (UTC): kept by the same trigger as `InvoiceTotal`. What is overdue now
     is every day before today plus today's invoices already past their due time."""
@@ -321,10 +333,6 @@ class InvoiceDueDay(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20)
     due_day = models.DateField()
-    invoices = models.BigIntegerField(default=0)
-    total = models.BigIntegerField(default=0)
-    amount_paid = models.BigIntegerField(default=0)
-    amount_remaining = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -337,7 +345,7 @@ class InvoiceDueDay(models.Model):
         return f"{self.agency_id} {self.due_day} {self.currency} {self.status}"
 
 
-class RevenueToDate(models.Model):
+class RevenueToDate(RevenueFigures):
     """A client's figures in one currency from their first payment through each month of
     `months` (a run of months in which nothing changed): running totals of RevenueMonth,
     kept by a PostgreSQL trigger on it (migration 0005). A client's figures for any period
@@ -350,12 +358,6 @@ class RevenueToDate(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.DO_NOTHING, related_name="+")
     currency = models.CharField(max_length=3)
     months = DateRangeField()  # [first day of a month, first day of a later month or open)
-    payments = models.BigIntegerField(default=0)
-    gross = models.BigIntegerField(default=0)
-    refunds = models.BigIntegerField(default=0)
-    disputes_lost = models.BigIntegerField(default=0)
-    platform_fees = models.BigIntegerField(default=0)
-    stripe_fees = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
