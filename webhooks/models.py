@@ -37,7 +37,15 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            # The queue a drain takes the oldest pending event from (see services).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status="pending"),
+                name="webhook_event_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.stripe_id} {self.type} ({self.status})"

@@ -8,9 +8,10 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
+import redis
 import stripe
 from django.conf import settings
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
@@ -64,17 +65,25 @@ def webhook_event_receive(
         event, created = _event_insert(fields)
     if event.status == WebhookEvent.Status.PENDING and (created or event.enqueue_failed_at):
         retry = event.enqueue_failed_at is not None
-        transaction.on_commit(partial(webhook_event_enqueue, event.pk, after_failure=retry))
+        enqueue = partial(webhook_event_enqueue, event.pk, after_failure=retry, drain=True)
+        transaction.on_commit(enqueue)
     return event, created
 
 
-def webhook_event_enqueue(event_id: int, *, after_failure: bool = False) -> bool:
-    """Hand the event to the broker. If the broker fails, record it on the row (the sweeper
-    enqueues it on its next run) and return False: a stored event is never lost because
-    the broker was down. `after_failure`: the event's last enqueue failed; clear that once
-    the broker took it."""
+def webhook_event_enqueue(
+    event_id: int, *, after_failure: bool = False, drain: bool = False
+) -> bool:
+    """Hand the event to the broker: as a task of its own, or (`drain`, intake's way) by
+    announcing it to a drain of the pending events, one task for many (with tasks run in
+    process, CELERY_TASK_ALWAYS_EAGER, the event is processed here and now either way). If
+    the broker fails, record it on the row (the sweeper enqueues it on its next run) and
+    return False: a stored event is never lost because the broker was down.
+    `after_failure`: the event's last enqueue failed; clear that once the broker took it."""
     try:
-        tasks.process_event.delay(event_id)
+        if drain and not _tasks_in_process():
+            webhook_events_drain_announce()
+        else:
+            tasks.process_event.delay(event_id)
     except Exception as error:  # noqa: BLE001 - whatever the broker raised, the row is safe
         logger.error("Could not enqueue webhook event %s: %s", event_id, error)
         with contextlib.suppress(DatabaseError):  # then the staleness sweep finds it
@@ -209,6 +218,104 @@ def webhook_event_process(event_id: int) -> WebhookEvent | None:
         return _record_settled(event_id, reason)
 
 
+# Set while a drain task is queued or running and has not yet made its last look for
+# pending events; intake enqueues a drain only when it sets this key. It expires, so a drain
+# task lost with its broker is replaced by the next event's intake (or the sweeper).
+DRAIN_KEY = "webhooks:drain-announced"
+DRAIN_KEY_SECONDS = 60
+# Events one drain task takes before it hands over to a new task (a warm shutdown of the
+# worker waits for the running task; the broker sees the queue move).
+DRAIN_BATCH = 500
+
+
+def webhook_events_drain_announce(*, force: bool = False) -> None:
+    """Make sure a drain task will take the pending events: enqueue one unless one is
+    queued or running already and has not yet made its last look (`force`: enqueue one
+    anyway). Raises whatever Redis or the broker raised."""
+    client = _redis()
+    if client.set(DRAIN_KEY, "1", nx=True, ex=DRAIN_KEY_SECONDS) or force:
+        try:
+            tasks.process_pending_events.delay()
+        except Exception:
+            with contextlib.suppress(redis.RedisError):  # the next intake announces again
+                client.delete(DRAIN_KEY)
+            raise
+
+
+def webhook_events_drain(*, batch: int = DRAIN_BATCH) -> int:
+    """A drain task's work: process pending events until none is left, or hand over to a
+    new task after `batch` events; return how many were taken.
+
+    Why no announced event is left behind: intake commits its event, then sets DRAIN_KEY or
+    finds it set. Whoever set it enqueued a drain, and the key is cleared only by a drain
+    that found no pending event and then looks once more: so an event whose intake found
+    the key set is taken by that last look, if not before."""
+    taken, cleared = 0, False
+    while True:
+        found = webhook_events_process_pending(limit=batch - taken)
+        taken += found
+        if taken >= batch:
+            tasks.process_pending_events.delay()  # the key stays set: that task clears it
+            return taken
+        if cleared and not found:
+            return taken
+        _redis().delete(DRAIN_KEY)
+        cleared = True
+
+
+def webhook_events_nudge(*, older_than: timedelta) -> bool:
+    """Enqueue a drain if an announced event has waited longer than `older_than`: its
+    drain task was lost (a worker killed mid-task, the broker restarted). Returns whether.
+    With tasks run in process no event waits, so there is nothing to do."""
+    waiting = WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.PENDING,
+        received_at__lt=timezone.now() - older_than,
+        enqueue_failed_at__isnull=True,
+    )
+    if _tasks_in_process() or not waiting.exists():
+        return False
+    webhook_events_drain_announce(force=True)
+    return True
+
+
+def _tasks_in_process() -> bool:
+    return bool(tasks.process_event.app.conf.task_always_eager)
+
+
+@cache
+def _redis() -> redis.Redis:
+    """The broker's Redis, where DRAIN_KEY lives (one client, thread-safe, per process)."""
+    return redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_connect_timeout=5, socket_timeout=5
+    )
+
+
+def webhook_events_process_pending(*, limit: int) -> int:
+    """Process pending events, oldest first and each in its own transaction, until none is
+    left or `limit` were taken; return how many were taken. Concurrent callers take
+    different events: an event being processed is locked, and the others skip it. An event
+    whose handler fails is settled or marked failed as by webhook_event_process, then
+    enqueued on its own, whose task retries it with backoff."""
+    for taken in range(limit):
+        event = None
+        try:
+            with transaction.atomic():
+                event = _event_claim(None)
+                if event is None:
+                    return taken
+                _dispatch(event)
+        except Exception as error:
+            if event is None:  # no event was taken: the database itself failed
+                raise
+            reason = _permanent(error)
+            if reason is None:
+                _record_failure(event.pk, error)
+                webhook_event_enqueue(event.pk)  # its own task retries it, with backoff
+            else:
+                _record_settled(event.pk, reason)
+    return limit
+
+
 # One statement locks the event and records it processed, unless it is done already. The
 # row lock is held until the transaction ends: a concurrent run of the same event waits, then
 # finds it done. If the handler raises, the transaction (this update too) is rolled back. An
@@ -219,22 +326,36 @@ _CLAIM_SQL = """
         attempts = attempts + 1,
         last_error = CASE WHEN stripe_created IS NULL OR raw_body <> '' THEN last_error ELSE '' END,
         processed_at = %s
-    WHERE id = %s AND status NOT IN ({done})
+    WHERE id = {event} AND status NOT IN ({done})
     RETURNING {columns}
 """
+# The oldest pending event no other transaction holds (the partial index
+# webhook_event_pending is this queue).
+_NEXT_PENDING_SQL = "(SELECT id FROM {table} WHERE status = %s ORDER BY id LIMIT 1{lock})"
 
 
-def _event_claim(event_id: int) -> WebhookEvent | None:
-    """The pending or failed event, locked and already marked processed (this transaction's
-    outcome unless the handler says otherwise), or None if it is done or does not exist."""
+def _event_claim(event_id: int | None) -> WebhookEvent | None:
+    """The event (None: the oldest pending one), locked and already marked processed (this
+    transaction's outcome unless the handler says otherwise), or None if it is done or does
+    not exist."""
     meta, quote = WebhookEvent._meta, connection.ops.quote_name
     done = [str(status) for status in DONE]
+    table = quote(meta.db_table)
+    if event_id is None:
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        event_sql = _NEXT_PENDING_SQL.format(
+            table=table, lock=" FOR UPDATE SKIP LOCKED" if skip_locked else ""
+        )
+        event_params: list[Any] = [WebhookEvent.Status.PENDING]
+    else:
+        event_sql, event_params = "%s", [event_id]
     sql = _CLAIM_SQL.format(
-        table=quote(meta.db_table),
+        table=table,
+        event=event_sql,
         done=", ".join(["%s"] * len(done)),
         columns=", ".join(quote(field.column) for field in meta.concrete_fields),
     )
-    params = [WebhookEvent.Status.PROCESSED, timezone.now(), event_id, *done]
+    params = [WebhookEvent.Status.PROCESSED, timezone.now(), *event_params, *done]
     return next(iter(WebhookEvent.objects.raw(sql, params)), None)
 
 

@@ -1,0 +1,193 @@
+"""Intake announces stored events to a drain: one Celery task that processes every pending
+event, oldest first, instead of one task per event. These tests use the real broker (Redis)
+and, where a worker is named, a real Celery worker process."""
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from django.utils import timezone
+
+from agency_billing.celery import app as celery_app
+from customers.models import Subscription
+from tests.webhooks.processes import app_environment, process_stop, shared_redis_url, worker_start
+from tests.webhooks.stripe_events import post_event, stripe_event, subscription_object
+from webhooks import services
+from webhooks.models import WebhookEvent
+from webhooks.tasks import requeue_stale_events
+
+DEADLINE_SECONDS = 30
+PROCESS_EVENT = "webhooks.tasks.process_event"
+PROCESS_PENDING = "webhooks.tasks.process_pending_events"
+
+
+@pytest.fixture
+def broker(settings) -> Iterator[redis.Redis]:
+    """The shared Redis as the broker, with no task queued and no drain announced, and
+    Celery tasks sent to it instead of run in process."""
+    url = shared_redis_url()
+    assert celery_app.conf.broker_url == url
+    client = redis.Redis.from_url(url)
+    celery_app.control.purge()
+    client.delete(services.DRAIN_KEY)
+    celery_app.conf.task_always_eager = False  # the autouse fixture puts it back
+    yield client
+    celery_app.control.purge()
+    client.delete(services.DRAIN_KEY)
+
+
+def queued_task_names(client: redis.Redis) -> list[str]:
+    """The names of the tasks waiting in Celery's default queue, oldest first."""
+    messages = client.lrange("celery", 0, -1)  # LPUSHed: newest first
+    return [json.loads(message)["headers"]["task"] for message in reversed(messages)]
+
+
+def _updates(count: int) -> list[dict]:
+    """`count` updates of one subscription, a second apart; the last one cancels it."""
+    events = [
+        stripe_event(
+            "customer.subscription.updated", subscription_object(), created=1_790_000_000 + n
+        )
+        for n in range(count - 1)
+    ]
+    canceled = subscription_object(status="canceled", canceled_at=1_790_000_100)
+    events.append(
+        stripe_event("customer.subscription.updated", canceled, created=1_790_000_000 + count)
+    )
+    return events
+
+
+def _pending_event(created: int) -> WebhookEvent:
+    """A stored event whose intake announced nothing (it found a drain announced)."""
+    event = stripe_event("customer.subscription.updated", subscription_object(), created=created)
+    return WebhookEvent.objects.create(
+        stripe_id=event["id"],
+        type=event["type"],
+        endpoint=WebhookEvent.Endpoint.CONNECT,
+        account=event["account"],
+        stripe_created=datetime.fromtimestamp(created, tz=UTC),
+        payload=event,
+    )
+
+
+@pytest.mark.worker
+def test_events_stored_while_a_drain_is_queued_share_its_one_task(
+    client, transactional_db, stripe_customer, broker
+):
+    events = _updates(20)
+    for event in events:
+        assert post_event(client, event).status_code == 200
+
+    # Twenty stored events, one task: the first intake announced a drain, the others
+    # found it announced.
+    assert queued_task_names(broker) == [PROCESS_PENDING]
+
+    with tempfile.TemporaryFile(mode="w+") as log:
+        worker = worker_start(log, app_environment(shared_redis_url()))
+        try:
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            while (
+                time.monotonic() < deadline
+                and WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING).exists()
+            ):
+                time.sleep(0.25)
+        finally:
+            process_stop(worker)
+        log.seek(0)
+        worker_log = log.read()
+
+    statuses = set(WebhookEvent.objects.values_list("status", "attempts"))
+    assert statuses == {(WebhookEvent.Status.PROCESSED, 1)}, worker_log[-3000:]
+    assert Subscription.objects.get().status == "canceled"  # the newest event won
+    # The drain made its last look and cleared the announcement: the next event announces.
+    assert broker.get(services.DRAIN_KEY) is None
+    assert worker_log.count(f"Task {PROCESS_PENDING}[") == 2  # received, succeeded
+
+
+def test_a_drain_takes_an_event_stored_while_it_was_still_announced(
+    transactional_db, stripe_customer, broker
+):
+    broker.set(services.DRAIN_KEY, "1")  # a drain is queued or running
+    first = _pending_event(1_790_000_000)
+
+    assert services.webhook_events_drain() == 1
+
+    first.refresh_from_db()
+    assert first.status == WebhookEvent.Status.PROCESSED
+    assert broker.get(services.DRAIN_KEY) is None
+    assert queued_task_names(broker) == []
+
+
+def test_intake_announces_again_once_the_drain_cleared_the_announcement(
+    client, transactional_db, stripe_customer, broker
+):
+    first, second = _updates(2)
+    assert post_event(client, first).status_code == 200
+    assert services.webhook_events_drain() == 1
+    assert post_event(client, second).status_code == 200
+
+    assert queued_task_names(broker) == [PROCESS_PENDING, PROCESS_PENDING]
+    assert broker.get(services.DRAIN_KEY) is not None
+
+
+def test_a_drain_hands_over_to_a_new_task_after_its_batch(
+    transactional_db, stripe_customer, broker
+):
+    broker.set(services.DRAIN_KEY, "1")
+    events = [_pending_event(1_790_000_000 + second) for second in range(5)]
+
+    assert services.webhook_events_drain(batch=3) == 3
+
+    statuses = [WebhookEvent.objects.get(pk=event.pk).status for event in events]
+    assert statuses == ["processed"] * 3 + ["pending"] * 2  # oldest first
+    assert queued_task_names(broker) == [PROCESS_PENDING]
+    assert broker.get(services.DRAIN_KEY) is not None  # the new task clears it
+
+
+def test_a_failing_event_in_a_drain_is_marked_failed_and_retried_on_its_own(
+    transactional_db, stripe_customer, broker
+):
+    broker.set(services.DRAIN_KEY, "1")
+    # The subscription is mirrored as of the failing event's second: the tie is settled by
+    # reading it back, which Stripe refuses (the account is not on this Stripe).
+    second = 1_790_000_000
+    Subscription.objects.create(
+        agency=stripe_customer.agency,
+        customer=stripe_customer,
+        stripe_id="sub_Test0001",
+        status="trialing",
+        stripe_synced_at=datetime.fromtimestamp(second, tz=UTC),
+    )
+    failing = _pending_event(second)
+    after = _pending_event(second + 1)
+
+    assert services.webhook_events_drain() == 2
+
+    failing.refresh_from_db()
+    after.refresh_from_db()
+    assert failing.status == WebhookEvent.Status.FAILED
+    assert failing.attempts == 1
+    assert failing.last_error.startswith("PermissionError:")
+    assert after.status == WebhookEvent.Status.PROCESSED
+    assert queued_task_names(broker) == [PROCESS_EVENT]
+
+
+def test_the_sweeper_enqueues_a_drain_for_announced_events_left_waiting(
+    transactional_db, stripe_customer, broker, settings
+):
+    broker.set(services.DRAIN_KEY, "1")  # announced, but its task was lost
+    waiting = _pending_event(1_790_000_000)
+    _pending_event(1_790_000_001)  # just stored: its drain may still come
+    assert requeue_stale_events() == 0
+    assert queued_task_names(broker) == []
+
+    interval = timedelta(seconds=settings.WEBHOOK_SWEEP_INTERVAL_SECONDS)
+    WebhookEvent.objects.filter(pk=waiting.pk).update(
+        received_at=timezone.now() - interval - timedelta(seconds=1)
+    )
+    assert requeue_stale_events() == 0  # not stale: a drain takes it, not a task of its own
+    assert queued_task_names(broker) == [PROCESS_PENDING]
