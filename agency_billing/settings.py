@@ -257,6 +257,9 @@ LOGGING = {
 # WEBHOOK_STALE_AFTER_SECONDS after they arrived (a task lost with its worker or broker).
 WEBHOOK_SWEEP_INTERVAL_SECONDS = env.int("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=60)
 WEBHOOK_STALE_AFTER_SECONDS = env.int("WEBHOOK_STALE_AFTER_SECONDS", default=600)
+# Drain tasks (each processes pending webhook events until none is left) that may run side
+# by side; more than the worker's processes gains nothing.
+WEBHOOK_DRAINS = env.int("WEBHOOK_DRAINS", default=2)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-webhook-events": {
         "task": "webhooks.tasks.requeue_stale_events",

@@ -114,6 +114,7 @@ def main() -> int:
             # The realistic set-up: the worker drains the queue while the events arrive.
             worker = process_start(worker_command(args, run_id), logs / "worker.log")
             wait_worker_ready(logs / "worker.log", worker, timeout=60)
+        cpu_before = cpu_seconds(gunicorn, worker)
         load_started = datetime.now(tz=UTC)
         intake = load_send(url, bodies, secret, args.concurrency, args.time_limit)
         stored = stored_events()
@@ -121,6 +122,11 @@ def main() -> int:
         processed = (
             wait_processed(args, worker, load_started, logs / "worker.log") if worker else None
         )
+        cpu_used = {
+            name: seconds - cpu_before.get(name, 0.0)
+            for name, seconds in cpu_seconds(gunicorn, worker).items()
+        }
+        cpu_used["load generator"] = intake.client_cpu_seconds
         new_sessions = database_sessions() - sessions_before
         duplicates = load_send(
             url, bodies[: args.duplicates], secret, args.concurrency, args.time_limit
@@ -140,6 +146,7 @@ def main() -> int:
         failed = stored != args.events or stored_after != stored or intake.errors
         if processed is not None:
             failed |= not report_processing(args, processed, first_created, new_sessions)
+            report_cpu(cpu_used, args.events, processed.seconds_from_load_start)
             report_statements(statements)
     finally:
         process_stop(worker)
@@ -486,9 +493,58 @@ def wait_processed(
 
 
 def task_times(log_path: Path) -> list[float]:
-    """Each process_event task's run time, from the worker log ("succeeded in 0.0123s")."""
-    pattern = re.compile(rb"process_event\[[^]]+\] succeeded in ([0-9.]+)s")
+    """Each webhook task's run time, from the worker log ("succeeded in 0.0123s"): drain
+    tasks (process_pending_events, many events each) and single-event ones (process_event,
+    retries and sweeps)."""
+    pattern = re.compile(rb"process_(?:pending_events|event)\[[^]]+\] succeeded in ([0-9.]+)s")
     return [float(match) for match in pattern.findall(log_path.read_bytes())]
+
+
+def cpu_seconds(
+    gunicorn: subprocess.Popen | None, worker: subprocess.Popen | None
+) -> dict[str, float]:
+    """CPU time (user + system) used so far by gunicorn's and the worker's process groups,
+    and by the PostgreSQL backends connected to the benchmark's database (this script's
+    own apart). Read from /proc: Linux only; a process that exited is not counted."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = {row[0] for row in cursor.fetchall()}
+    groups = {"web (gunicorn)": gunicorn, "worker (celery)": worker}
+    used = dict.fromkeys([*(name for name, p in groups.items() if p), "PostgreSQL"], 0.0)
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        group = int(fields[2])
+        for name, process in groups.items():
+            if process is not None and group == process.pid:
+                used[name] += seconds
+        if int(entry.name) in backends:
+            used["PostgreSQL"] += seconds
+    return used
+
+
+def report_cpu(used: dict[str, float], events: int, seconds: float) -> None:
+    """CPU per event by process, from the load's start until the last event was processed."""
+    cores = os.cpu_count() or 1
+    print("\nCPU per event, load start to last processed (ms; PostgreSQL = its backends)")
+    for name, cpu in used.items():
+        print(f"  {name:28s}{1000 * cpu / events:8.2f}")
+    total = sum(used.values())
+    print(
+        f"  {'all of the above':28s}{1000 * total / events:8.2f}"
+        f"  ({total / (seconds * cores):.0%} of the {cores} cores over {seconds:.1f} s)"
+    )
 
 
 def database_sessions() -> int:
@@ -509,7 +565,7 @@ def report_processing(
     end_to_end = args.events / processed.seconds_from_load_start
     drain = (processed.done - 1) / processed.seconds_first_to_last
     tasks = processed.task_seconds
-    mean_task_ms = 1000 * sum(tasks) / len(tasks) if tasks else float("nan")
+    task_ms_per_event = 1000 * sum(tasks) / processed.done if processed.done else float("nan")
     mirrored, expected, newest = subscriptions_check(args, first_created)
 
     print(f"\nprocessing ({args.pool} pool, {processes} process(es), running during the load)")
@@ -517,7 +573,8 @@ def report_processing(
     print(f"  processed events/s            {end_to_end:8.1f}  (load start to last processed)")
     print(f"  processed events/s, draining  {drain:8.1f}  (first to last processed_at)")
     print(f"  per worker process            {drain / processes:8.1f}")
-    print(f"  mean task time (worker log)   {mean_task_ms:8.2f} ms over {len(tasks)} tasks")
+    print(f"  tasks run (worker log)        {len(tasks):8d}  ({processed.done} events)")
+    print(f"  task time per event           {task_ms_per_event:8.2f} ms  (worker log)")
     print(
         f"  new DB connections per event  {new_sessions / args.events:8.3f}"
         f"  ({new_sessions} for {args.events} events, web and worker)"

@@ -81,7 +81,7 @@ def webhook_event_enqueue(
     `after_failure`: the event's last enqueue failed; clear that once the broker took it."""
     try:
         if drain and not _tasks_in_process():
-            webhook_events_drain_announce()
+            webhook_events_drain_announce(event_id)
         else:
             tasks.process_event.delay(event_id)
     except Exception as error:  # noqa: BLE001 - whatever the broker raised, the row is safe
@@ -218,48 +218,55 @@ def webhook_event_process(event_id: int) -> WebhookEvent | None:
         return _record_settled(event_id, reason)
 
 
-# Set while a drain task is queued or running and has not yet made its last look for
-# pending events; intake enqueues a drain only when it sets this key. It expires, so a drain
-# task lost with its broker is replaced by the next event's intake (or the sweeper).
-DRAIN_KEY = "webhooks:drain-announced"
+# Drains run side by side, up to settings.WEBHOOK_DRAINS, each announced by its own key in
+# Redis (its slot): an event is announced in slot `event id % WEBHOOK_DRAINS`. A slot's key is
+# set while its drain task is queued or running and has not yet made its last look for
+# pending events; intake enqueues a drain only when it sets the key. The key expires, so a
+# drain task lost with its broker is replaced by the next event's intake (or the sweeper).
+DRAIN_KEY = "webhooks:drain-announced:{slot}"
 DRAIN_KEY_SECONDS = 60
 # Events one drain task takes before it hands over to a new task (a warm shutdown of the
 # worker waits for the running task; the broker sees the queue move).
 DRAIN_BATCH = 500
 
 
-def webhook_events_drain_announce(*, force: bool = False) -> None:
-    """Make sure a drain task will take the pending events: enqueue one unless one is
-    queued or running already and has not yet made its last look (`force`: enqueue one
-    anyway). Raises whatever Redis or the broker raised."""
-    client = _redis()
-    if client.set(DRAIN_KEY, "1", nx=True, ex=DRAIN_KEY_SECONDS) or force:
+def drain_key(slot: int) -> str:
+    return DRAIN_KEY.format(slot=slot)
+
+
+def webhook_events_drain_announce(event_id: int = 0, *, force: bool = False) -> None:
+    """Make sure a drain task will take the pending events: enqueue one for the event's
+    slot unless that slot's drain is queued or running already and has not yet made its
+    last look (`force`: enqueue one anyway). Raises whatever Redis or the broker raised."""
+    client, slot = _redis(), event_id % settings.WEBHOOK_DRAINS
+    if client.set(drain_key(slot), "1", nx=True, ex=DRAIN_KEY_SECONDS) or force:
         try:
-            tasks.process_pending_events.delay()
+            tasks.process_pending_events.delay(slot)
         except Exception:
             with contextlib.suppress(redis.RedisError):  # the next intake announces again
-                client.delete(DRAIN_KEY)
+                client.delete(drain_key(slot))
             raise
 
 
-def webhook_events_drain(*, batch: int = DRAIN_BATCH) -> int:
-    """A drain task's work: process pending events until none is left, or hand over to a
-    new task after `batch` events; return how many were taken.
+def webhook_events_drain(slot: int = 0, *, batch: int = DRAIN_BATCH) -> int:
+    """A drain task's work: process pending events (any slot's: drains share the queue)
+    until none is left, or hand over to a new task after `batch` events; return how many
+    were taken.
 
-    Why no announced event is left behind: intake commits its event, then sets DRAIN_KEY or
-    finds it set. Whoever set it enqueued a drain, and the key is cleared only by a drain
-    that found no pending event and then looks once more: so an event whose intake found
-    the key set is taken by that last look, if not before."""
+    Why no announced event is left behind: intake commits its event, then sets its slot's
+    key or finds it set. Whoever set it enqueued that slot's drain, and the key is cleared
+    only by that drain once it found no pending event, and it then looks once more: so an
+    event whose intake found the key set is taken by that last look, if not before."""
     taken, cleared = 0, False
     while True:
         found = webhook_events_process_pending(limit=batch - taken)
         taken += found
         if taken >= batch:
-            tasks.process_pending_events.delay()  # the key stays set: that task clears it
+            tasks.process_pending_events.delay(slot)  # the key stays set: it clears it
             return taken
         if cleared and not found:
             return taken
-        _redis().delete(DRAIN_KEY)
+        _redis().delete(drain_key(slot))
         cleared = True
 
 
@@ -284,7 +291,7 @@ def _tasks_in_process() -> bool:
 
 @cache
 def _redis() -> redis.Redis:
-    """The broker's Redis, where DRAIN_KEY lives (one client, thread-safe, per process)."""
+    """The broker's Redis, where the drain keys live (one client per process, thread-safe)."""
     return redis.Redis.from_url(
         settings.CELERY_BROKER_URL, socket_connect_timeout=5, socket_timeout=5
     )

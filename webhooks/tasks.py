@@ -32,11 +32,11 @@ def process_event(event_id: int) -> None:
     retry_jitter=True,
     max_retries=8,
 )
-def process_pending_events() -> int:
-    """Process the pending events intake announced, oldest first, until none is left: one
-    task for many events, so what a task costs the broker and the worker is paid once per
-    batch instead of once per event."""
-    return services.webhook_events_drain()
+def process_pending_events(slot: int = 0) -> int:
+    """Process the pending events intake announced in `slot` (and any other), oldest
+    first, until none is left: one task for many events, so what a task costs the broker
+    and the worker is paid once per batch instead of once per event."""
+    return services.webhook_events_drain(slot)
 
 
 @shared_task(acks_late=True)

@@ -25,25 +25,36 @@ PROCESS_EVENT = "webhooks.tasks.process_event"
 PROCESS_PENDING = "webhooks.tasks.process_pending_events"
 
 
+DRAIN_KEY = services.drain_key(0)
+
+
 @pytest.fixture
 def broker(settings) -> Iterator[redis.Redis]:
     """The shared Redis as the broker, with no task queued and no drain announced, and
-    Celery tasks sent to it instead of run in process."""
+    Celery tasks sent to it instead of run in process. One drain at a time (one slot),
+    unless a test says otherwise."""
     url = shared_redis_url()
     assert celery_app.conf.broker_url == url
     client = redis.Redis.from_url(url)
+    keys = [services.drain_key(slot) for slot in range(4)]
     celery_app.control.purge()
-    client.delete(services.DRAIN_KEY)
+    client.delete(*keys)
+    settings.WEBHOOK_DRAINS = 1
     celery_app.conf.task_always_eager = False  # the autouse fixture puts it back
     yield client
     celery_app.control.purge()
-    client.delete(services.DRAIN_KEY)
+    client.delete(*keys)
+
+
+def queued_tasks(client: redis.Redis) -> list[tuple[str, str]]:
+    """The tasks waiting in Celery's default queue, oldest first: (name, arguments)."""
+    messages = client.lrange("celery", 0, -1)  # LPUSHed: newest first
+    headers = [json.loads(message)["headers"] for message in reversed(messages)]
+    return [(header["task"], header["argsrepr"]) for header in headers]
 
 
 def queued_task_names(client: redis.Redis) -> list[str]:
-    """The names of the tasks waiting in Celery's default queue, oldest first."""
-    messages = client.lrange("celery", 0, -1)  # LPUSHed: newest first
-    return [json.loads(message)["headers"]["task"] for message in reversed(messages)]
+    return [name for name, _ in queued_tasks(client)]
 
 
 def _updates(count: int) -> list[dict]:
@@ -104,21 +115,40 @@ def test_events_stored_while_a_drain_is_queued_share_its_one_task(
     assert statuses == {(WebhookEvent.Status.PROCESSED, 1)}, worker_log[-3000:]
     assert Subscription.objects.get().status == "canceled"  # the newest event won
     # The drain made its last look and cleared the announcement: the next event announces.
-    assert broker.get(services.DRAIN_KEY) is None
+    assert broker.get(DRAIN_KEY) is None
     assert worker_log.count(f"Task {PROCESS_PENDING}[") == 2  # received, succeeded
+
+
+def test_events_are_announced_in_as_many_slots_as_drains_may_run_side_by_side(
+    client, transactional_db, stripe_customer, broker, settings
+):
+    settings.WEBHOOK_DRAINS = 2
+    for event in _updates(10):
+        assert post_event(client, event).status_code == 200
+
+    drains = sorted(queued_tasks(broker))
+    assert drains == [(PROCESS_PENDING, "(0,)"), (PROCESS_PENDING, "(1,)")]
+
+    # Either drain takes every pending event, and clears only its own slot's key.
+    assert services.webhook_events_drain(1) == 10
+    assert broker.get(services.drain_key(1)) is None
+    assert broker.get(services.drain_key(0)) is not None
+    assert services.webhook_events_drain(0) == 0
+    assert broker.get(services.drain_key(0)) is None
+    assert not WebhookEvent.objects.filter(status=WebhookEvent.Status.PENDING).exists()
 
 
 def test_a_drain_takes_an_event_stored_while_it_was_still_announced(
     transactional_db, stripe_customer, broker
 ):
-    broker.set(services.DRAIN_KEY, "1")  # a drain is queued or running
+    broker.set(DRAIN_KEY, "1")  # a drain is queued or running
     first = _pending_event(1_790_000_000)
 
     assert services.webhook_events_drain() == 1
 
     first.refresh_from_db()
     assert first.status == WebhookEvent.Status.PROCESSED
-    assert broker.get(services.DRAIN_KEY) is None
+    assert broker.get(DRAIN_KEY) is None
     assert queued_task_names(broker) == []
 
 
@@ -131,13 +161,13 @@ def test_intake_announces_again_once_the_drain_cleared_the_announcement(
     assert post_event(client, second).status_code == 200
 
     assert queued_task_names(broker) == [PROCESS_PENDING, PROCESS_PENDING]
-    assert broker.get(services.DRAIN_KEY) is not None
+    assert broker.get(DRAIN_KEY) is not None
 
 
 def test_a_drain_hands_over_to_a_new_task_after_its_batch(
     transactional_db, stripe_customer, broker
 ):
-    broker.set(services.DRAIN_KEY, "1")
+    broker.set(DRAIN_KEY, "1")
     events = [_pending_event(1_790_000_000 + second) for second in range(5)]
 
     assert services.webhook_events_drain(batch=3) == 3
@@ -145,13 +175,13 @@ def test_a_drain_hands_over_to_a_new_task_after_its_batch(
     statuses = [WebhookEvent.objects.get(pk=event.pk).status for event in events]
     assert statuses == ["processed"] * 3 + ["pending"] * 2  # oldest first
     assert queued_task_names(broker) == [PROCESS_PENDING]
-    assert broker.get(services.DRAIN_KEY) is not None  # the new task clears it
+    assert broker.get(DRAIN_KEY) is not None  # the new task clears it
 
 
 def test_a_failing_event_in_a_drain_is_marked_failed_and_retried_on_its_own(
     transactional_db, stripe_customer, broker
 ):
-    broker.set(services.DRAIN_KEY, "1")
+    broker.set(DRAIN_KEY, "1")
     # The subscription is mirrored as of the failing event's second: the tie is settled by
     # reading it back, which Stripe refuses (the account is not on this Stripe).
     second = 1_790_000_000
@@ -179,7 +209,7 @@ def test_a_failing_event_in_a_drain_is_marked_failed_and_retried_on_its_own(
 def test_the_sweeper_enqueues_a_drain_for_announced_events_left_waiting(
     transactional_db, stripe_customer, broker, settings
 ):
-    broker.set(services.DRAIN_KEY, "1")  # announced, but its task was lost
+    broker.set(DRAIN_KEY, "1")  # announced, but its task was lost
     waiting = _pending_event(1_790_000_000)
     _pending_event(1_790_000_001)  # just stored: its drain may still come
     assert requeue_stale_events() == 0
