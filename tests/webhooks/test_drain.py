@@ -221,3 +221,44 @@ def test_the_sweeper_enqueues_a_drain_for_announced_events_left_waiting(
     )
     assert requeue_stale_events() == 0  # not stale: a drain takes it, not a task of its own
     assert queued_task_names(broker) == [PROCESS_PENDING]
+
+
+@pytest.mark.worker
+def test_a_worker_killed_mid_drain_loses_nothing_and_applies_nothing_twice(
+    client, transactional_db, stripe_customer, broker
+):
+    events = _updates(400)
+    for event in events:
+        assert post_event(client, event).status_code == 200
+    processed = WebhookEvent.objects.filter(status=WebhookEvent.Status.PROCESSED)
+
+    with tempfile.TemporaryFile(mode="w+") as log:
+        worker = worker_start(log, app_environment(shared_redis_url()))
+        try:
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            while time.monotonic() < deadline and processed.count() < 20:
+                time.sleep(0.02)
+            worker.kill()  # SIGKILL, mid-drain: no warm shutdown, the task is not acked
+            worker.wait()
+            done_when_killed = processed.count()
+            attempts_when_killed = set(processed.values_list("attempts", flat=True))
+
+            # The drain's key is still set and its task unacked: the sweeper (every second
+            # here) finds the events waiting and enqueues a drain.
+            environment = app_environment(shared_redis_url(), WEBHOOK_SWEEP_INTERVAL_SECONDS="1")
+            worker = worker_start(log, environment, beat=True)
+            deadline = time.monotonic() + 2 * DEADLINE_SECONDS
+            while time.monotonic() < deadline and processed.count() < len(events):
+                time.sleep(0.25)
+        finally:
+            process_stop(worker)
+        log.seek(0)
+        worker_log = log.read()
+
+    assert 20 <= done_when_killed < len(events), worker_log[-3000:]
+    assert attempts_when_killed == {1}
+    # Every event processed exactly once: the one being applied when the worker died was
+    # rolled back with its transaction and applied again, once, afterwards.
+    statuses = set(WebhookEvent.objects.values_list("status", "attempts"))
+    assert statuses == {(WebhookEvent.Status.PROCESSED, 1)}, worker_log[-3000:]
+    assert Subscription.objects.get().status == "canceled"
