@@ -15,10 +15,15 @@ import redis
 import requests
 from django.conf import settings
 
+from agency_billing.celery import app as celery_app
 from tests.conftest import skip_or_fail
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_SECONDS = 30
+# Where kombu's Redis transport keeps each message a worker took and has not acked; it puts
+# such a message back in the queue once its visibility timeout (an hour) has passed, so a
+# task left unacked by a worker killed in an earlier run would come back in a later test.
+KOMBU_UNACKED_KEYS = ("unacked", "unacked_index", "unacked_mutex")
 
 
 def database_url() -> str:
@@ -36,6 +41,14 @@ def shared_redis_url() -> str:
     except redis.RedisError as error:
         skip_or_fail(f"Redis is unreachable at {url}: {error}")
     return url
+
+
+def broker_empty(url: str) -> None:
+    """Empty the shared broker (this process's Celery broker): no task queued and none
+    held unacked."""
+    assert celery_app.conf.broker_url == url
+    celery_app.control.purge()
+    redis.Redis.from_url(url).delete(*KOMBU_UNACKED_KEYS)
 
 
 def free_port() -> int:

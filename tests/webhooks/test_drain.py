@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from agency_billing.celery import app as celery_app
 from customers.models import Subscription
-from tests.webhooks.processes import app_environment, process_stop, shared_redis_url, worker_start
+from tests.webhooks.processes import (
+    app_environment,
+    broker_empty,
+    process_stop,
+    shared_redis_url,
+    worker_start,
+)
 from tests.webhooks.stripe_events import post_event, stripe_event, subscription_object
 from webhooks import services
 from webhooks.models import WebhookEvent
@@ -30,19 +36,18 @@ DRAIN_KEY = services.drain_key(0)
 
 @pytest.fixture
 def broker(settings) -> Iterator[redis.Redis]:
-    """The shared Redis as the broker, with no task queued and no drain announced, and
-    Celery tasks sent to it instead of run in process. One drain at a time (one slot),
-    unless a test says otherwise."""
+    """The shared Redis as the broker, with no task queued or unacked and no drain
+    announced, and Celery tasks sent to it instead of run in process. One drain at a time
+    (one slot), unless a test says otherwise."""
     url = shared_redis_url()
-    assert celery_app.conf.broker_url == url
     client = redis.Redis.from_url(url)
     keys = [services.drain_key(slot) for slot in range(4)]
-    celery_app.control.purge()
+    broker_empty(url)
     client.delete(*keys)
     settings.WEBHOOK_DRAINS = 1
     celery_app.conf.task_always_eager = False  # the autouse fixture puts it back
     yield client
-    celery_app.control.purge()
+    broker_empty(url)
     client.delete(*keys)
 
 

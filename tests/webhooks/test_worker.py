@@ -8,7 +8,13 @@ from django.db import connection
 
 from agency_billing.celery import app as celery_app
 from customers.models import Subscription
-from tests.webhooks.processes import app_environment, process_stop, shared_redis_url, worker_start
+from tests.webhooks.processes import (
+    app_environment,
+    broker_empty,
+    process_stop,
+    shared_redis_url,
+    worker_start,
+)
 from tests.webhooks.stripe_events import post_event, stripe_event, subscription_object
 from webhooks.models import WebhookEvent
 
@@ -30,9 +36,7 @@ def _wait_until_mirrored(event_id: str) -> bool:
 @pytest.mark.worker
 def test_a_real_worker_processes_a_delivered_event(client, transactional_db, stripe_customer):
     redis_url = shared_redis_url()
-    # Broker = this process's Celery app: purge tasks other runs left in the queue.
-    assert celery_app.conf.broker_url == redis_url
-    celery_app.control.purge()
+    broker_empty(redis_url)  # tasks other runs left queued or unacked
     celery_app.conf.task_always_eager = False  # the autouse fixture puts it back
     event = stripe_event("customer.subscription.created", subscription_object())
 
@@ -64,7 +68,7 @@ def test_a_real_worker_keeps_one_database_connection_across_tasks(
     client, transactional_db, stripe_customer
 ):
     redis_url = shared_redis_url()
-    celery_app.control.purge()
+    broker_empty(redis_url)
     celery_app.conf.task_always_eager = False  # the autouse fixture puts it back
     events = [
         stripe_event("customer.subscription.updated", subscription_object(), created=second)
