@@ -613,6 +613,17 @@ def statements_per_event() -> dict[str, int]:
         ("payment_method.updated", "first", payment_method_object(900_000, customer=0)),
         ("payment_method.updated", "", payment_method_object(900_000, customer=0)),
     ]
+    # A running worker process reads the agency once a minute (webhooks.handlers keeps it):
+    # one event first, uncounted, so the counts are those of a worker that has it.
+    warm = WebhookEvent.objects.create(
+        stripe_id="evt_bench_statements_warm",
+        type="payment_method.updated",
+        endpoint=WebhookEvent.Endpoint.CONNECT,
+        account=ACCOUNT,
+        stripe_created=datetime.fromtimestamp(created, tz=UTC),
+        payload={"data": {"object": payment_method_object(900_001, customer=0)}},
+    )
+    webhook_event_process(warm.pk)
     counts = {}
     for number, (event_type, first, data) in enumerate(samples):
         event = WebhookEvent.objects.create(
@@ -637,7 +648,7 @@ def statements_per_event() -> dict[str, int]:
     WebhookEvent.objects.filter(stripe_id__startswith="evt_bench_statements").delete()
     Subscription.objects.filter(stripe_id=subscription_stripe_id(900_000)).delete()
     Invoice.objects.filter(stripe_id="in_bench900000").delete()
-    PaymentMethod.objects.filter(stripe_id__in=["pm_bench900000"]).delete()
+    PaymentMethod.objects.filter(stripe_id__in=["pm_bench900000", "pm_bench900001"]).delete()
     return counts
 
 
