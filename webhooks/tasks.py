@@ -10,28 +10,25 @@ from webhooks import services
 
 logger = logging.getLogger(__name__)
 
+# A processing task acks its message once done (a worker killed mid-task leaves it to be
+# delivered again) and retries what raised, with growing, jittered waits.
+PROCESSING = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+
+@shared_task(**PROCESSING)
 def process_event(event_id: int) -> None:
     """Mirror one stored Stripe event; safe to run any number of times."""
     services.webhook_event_process(event_id)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+@shared_task(**PROCESSING)
 def process_pending_events(slot: int = 0) -> int:
     """Process the pending events intake announced in `slot` (and any other), oldest
     first, until none is left: one task for many events, so what a task costs the broker

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agency_billing.celery import app as celery_app
 from customers.models import Subscription
+from tests.webhooks.fixtures import subscription_mirrored_at
 from tests.webhooks.processes import (
     app_environment,
     broker_empty,
@@ -190,13 +191,7 @@ def test_a_failing_event_in_a_drain_is_marked_failed_and_retried_on_its_own(
     # The subscription is mirrored as of the failing event's second: the tie is settled by
     # reading it back, which Stripe refuses (the account is not on this Stripe).
     second = 1_790_000_000
-    Subscription.objects.create(
-        agency=stripe_customer.agency,
-        customer=stripe_customer,
-        stripe_id="sub_Test0001",
-        status="trialing",
-        stripe_synced_at=datetime.fromtimestamp(second, tz=UTC),
-    )
+    subscription_mirrored_at(stripe_customer, second)
     failing = _pending_event(second)
     after = _pending_event(second + 1)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from customers.models import Subscription
 from tests.factories import CustomerFactory
+from tests.webhooks.fixtures import subscription_mirrored_at
 from tests.webhooks.stripe_events import (
     CUSTOMER_ID,
     deliver,
@@ -84,13 +85,7 @@ def unreadable_tie(stripe_customer):
     by reading the subscription back, and Stripe refuses (the account is not on this
     Stripe), as it would after the agency disconnected."""
     second = int(time.time())
-    Subscription.objects.create(
-        agency=stripe_customer.agency,
-        customer=stripe_customer,
-        stripe_id="sub_Test0001",
-        status="trialing",
-        stripe_synced_at=datetime.fromtimestamp(second, tz=UTC),
-    )
+    subscription_mirrored_at(stripe_customer, second)
     return _stored_event(stripe_customer, created=second)
 
 
