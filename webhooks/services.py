@@ -14,11 +14,12 @@ from typing import Any
 import redis
 import stripe
 from django.conf import settings
-from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from webhooks import tasks
+from webhooks.mirror import row_insert_unless_taken
 from webhooks.models import WebhookEvent
 from webhooks.registry import handler_for
 
@@ -98,15 +99,16 @@ def webhook_event_enqueue(
 
 
 def _event_insert(fields: dict[str, Any]) -> tuple[WebhookEvent, bool]:
-    # One INSERT commits by itself (no BEGIN/COMMIT round trips); inside a caller's
-    # transaction a savepoint keeps a duplicate id from aborting it.
+    # One INSERT … ON CONFLICT DO NOTHING: it commits by itself (no BEGIN/COMMIT round
+    # trips) and meets a duplicate id without an error. Inside a caller's transaction a
+    # savepoint keeps a DataError from aborting it.
+    event = WebhookEvent(**fields)
     nested = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    try:
-        with nested:
-            event = WebhookEvent.objects.create(**fields)
-    except IntegrityError:
-        logger.info("Stripe event %s delivered again; already stored", fields["stripe_id"])
-        return WebhookEvent.objects.get(stripe_id=fields["stripe_id"]), False
+    with nested:
+        stored = row_insert_unless_taken(event)
+    if not stored:
+        logger.info("Stripe event %s delivered again; already stored", event.stripe_id)
+        return WebhookEvent.objects.get(stripe_id=event.stripe_id), False
     logger.info("Stored Stripe event %s (%s, %s)", event.stripe_id, event.type, event.status)
     return event, True
 
