@@ -12,6 +12,9 @@ class Plan(models.Model):
     trial_days = models.PositiveIntegerField(default=0)
     stripe_product_id = models.CharField(max_length=255, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set while an edit is between our rows and Stripe's (plans.services.plan_update): a
+    # second edit of the plan meanwhile is refused instead of racing the first.
+    edit_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

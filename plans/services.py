@@ -1,6 +1,7 @@
 """Custom plans: a Stripe Product on the agency's account with a monthly and/or yearly Price."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,15 @@ from agency_billing.stripe_client import (
 from plans.models import Plan, Price
 
 logger = logging.getLogger(__name__)
+
+# An edit marked as started longer ago than this was interrupted (its process died): the
+# next edit may go ahead. Longer than the Stripe calls of an edit can take with the SDK's
+# retries and timeouts.
+PLAN_EDIT_INTERRUPTED_AFTER = timedelta(minutes=15)
+PLAN_EDIT_IN_PROGRESS = (
+    "Someone else is saving a change to this plan. Reload the page in a moment to see it, "
+    "then make your change again."
+)
 
 
 def agency_check_can_bill(agency: Agency) -> None:
@@ -90,6 +100,18 @@ def _create_on_stripe(plan: Plan, prices: list[Price], account: str) -> None:
             _create_stripe_price(price, product.id, account)
 
 
+def _plan_edit_start(plan: Plan) -> None:
+    """Mark the plan (locked by the caller) as being edited, or refuse if another edit is."""
+    now = timezone.now()
+    started = plan.edit_started_at
+    if started is not None and now - started < PLAN_EDIT_INTERRUPTED_AFTER:
+        raise BillingError(PLAN_EDIT_IN_PROGRESS)
+    if started is not None:
+        logger.warning("Plan %s: the edit started at %s was interrupted", plan.pk, started)
+    plan.edit_started_at = now
+    plan.save(update_fields=["edit_started_at"])
+
+
 def _create_stripe_price(price: Price, product_id: str, account: str) -> None:
     params: dict = {
         "product": product_id,
@@ -130,7 +152,10 @@ def plan_update(
     3. our rows switched over in one transaction once Stripe accepted every call.
     If Stripe refuses a call, what it accepted before is undone there (new Prices archived,
     the Product's name put back, old Prices made active again), the pending rows are
-    deleted, and our plan is unchanged. Returns the prices made."""
+    deleted, and our plan is unchanged. One edit of a plan at a time: step 1 marks the plan
+    (`edit_started_at`) and an edit that finds the mark is refused, since two edits crossing
+    each other at Stripe would both archive the same old Price and both make a new one.
+    Returns the prices made."""
     agency = plan.agency
     agency_check_can_bill(agency)
     amounts = {
@@ -142,7 +167,8 @@ def plan_update(
         raise BillingError("Give the plan a monthly price, a yearly price, or both.")
     with transaction.atomic():
         Plan.objects.select_for_update().get(pk=plan.pk)
-        plan.refresh_from_db(fields=["name", "description", "stripe_product_id"])
+        plan.refresh_from_db(fields=["name", "description", "stripe_product_id", "edit_started_at"])
+        _plan_edit_start(plan)
         was = {"name": plan.name, "description": plan.description}
         active = {price.interval: price for price in plan.prices.filter(active=True)}
         retired = [
@@ -182,13 +208,16 @@ def plan_update(
                     undo.append(("prices", price.stripe_price_id, {"active": True}))
     except BillingError:
         _undo_at_stripe(undo, account)
-        Price.objects.filter(pk__in=[price.pk for price in made]).delete()
+        with transaction.atomic():
+            Price.objects.filter(pk__in=[price.pk for price in made]).delete()
+            Plan.objects.filter(pk=plan.pk).update(edit_started_at=None)
         raise
     with transaction.atomic():
         Price.objects.filter(pk__in=[price.pk for price in retired]).update(active=False)
         Price.objects.filter(pk__in=[price.pk for price in made]).update(active=True)
         plan.name, plan.description, plan.trial_days = name, description, trial_days
-        plan.save(update_fields=["name", "description", "trial_days"])
+        plan.edit_started_at = None
+        plan.save(update_fields=["name", "description", "trial_days", "edit_started_at"])
     for price in made:
         price.active = True
     logger.info("Plan %s updated: %d new price(s), %d archived", plan.pk, len(made), len(retired))

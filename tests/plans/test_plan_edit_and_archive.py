@@ -1,8 +1,13 @@
 """Edit a plan (name and description to the Stripe Product; a new amount is a new Price and
 the old one is archived, subscribers stay on it), a one-time price, and archiving a plan."""
 
+import threading
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from agency_billing.errors import BillingError
 from agency_billing.stripe_client import account_options, stripe_client
@@ -10,6 +15,7 @@ from checkout.services import checkout_link_generate
 from customers.models import Subscription
 from plans.models import Plan, Price
 from plans.services import plan_update
+from tests.conftest import client_for
 from tests.factories import CustomerFactory
 from tests.stripe_flows import pay_checkout
 
@@ -179,3 +185,69 @@ def test_a_retry_after_a_refusal_makes_each_new_price_once(plan):
     )
     amounts = sorted(price.unit_amount for price in prices.data if price.active)
     assert amounts == [300000, 2500000]
+
+
+def test_an_edit_while_another_is_being_saved_is_refused_and_changes_nothing(owner_client, plan):
+    before = active_prices_at_stripe(plan)
+    started = timezone.now() - timedelta(seconds=5)
+    Plan.objects.filter(pk=plan.pk).update(edit_started_at=started)  # a teammate's save
+
+    response = edit(owner_client, plan, name="Mine", monthly_amount="3000.00")
+
+    assert response.status_code == 200
+    assert "Someone else is saving a change to this plan" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.name == "Automation retainer" and plan.edit_started_at == started
+    assert sorted(plan.prices.values_list("unit_amount", flat=True)) == [250000, 2500000]
+    assert active_prices_at_stripe(plan) == before
+    assert at_stripe("products", plan.stripe_product_id, plan.agency).name == plan.name
+
+
+def test_an_edit_interrupted_long_ago_does_not_lock_the_plan(owner_client, plan):
+    Plan.objects.filter(pk=plan.pk).update(edit_started_at=timezone.now() - timedelta(minutes=16))
+
+    response = edit(owner_client, plan, monthly_amount="3000.00")
+
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.edit_started_at is None
+    assert plan.prices.get(interval="month", active=True).unit_amount == 300000
+
+
+def test_an_edit_refused_by_stripe_unlocks_the_plan(plan):
+    with pytest.raises(BillingError):
+        plan_update(plan=plan, name=plan.name, monthly_amount=300000, yearly_amount=100_000_000)
+
+    plan.refresh_from_db()
+    assert plan.edit_started_at is None
+    plan_update(plan=plan, name=plan.name, monthly_amount=300000, yearly_amount=2500000)
+    plan.refresh_from_db()
+    assert plan.edit_started_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_saving_new_prices_at_once_never_get_an_error_page(owner, plan):
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def save(monthly: str):
+        try:
+            browser = client_for(owner)
+            barrier.wait()
+            statuses.append(edit(browser, plan, monthly_amount=monthly).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(amount,)) for amount in ("3000.00", "3500.00")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Each is saved (302) or told to reload and try again (200); none meets a 500.
+    assert len(statuses) == 2 and set(statuses) <= {200, 302} and 302 in statuses
+    plan.refresh_from_db()
+    assert plan.edit_started_at is None
+    active = {price.stripe_price_id: price.unit_amount for price in plan.prices.filter(active=True)}
+    assert sorted(active.values())[0] in (300000, 350000) and len(active) == 2
+    assert active_prices_at_stripe(plan) == active
