@@ -648,65 +648,69 @@ def statements_per_event() -> dict[str, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from customers.models import PaymentMethod, Subscription
+    from customers.models import Activity, PaymentMethod, Subscription
     from invoices.models import Invoice
     from webhooks.models import WebhookEvent
     from webhooks.services import webhook_event_process
 
     created = int(time.time()) - 10_000
-    samples: list[tuple[str, str | None, dict]] = [
-        # Uncounted (None): a running worker process has its agency already (webhooks.handlers
-        # keeps it a minute), so the counts are those of a worker that read it before.
-        ("payment_method.updated", None, payment_method_object(900_001, customer=0)),
+    subscription = subscription_object(900_000, customer=0, created=created)
+    first, moved = " (first event of the object)", " (status moved: MRR movement, Activity line)"
+    # (type, label, object, previous_attributes); label None: not counted. A running worker
+    # process has its agency already (webhooks.handlers keeps it a minute), so the first,
+    # uncounted event reads it and the counts are those of a worker that read it before.
+    samples: list[tuple[str, str | None, dict, dict]] = [
+        ("payment_method.updated", None, payment_method_object(900_001, customer=0), {}),
+        ("customer.subscription.updated", first, subscription, {}),
+        ("customer.subscription.updated", "", subscription, {}),
+        # What every event of the load is: trialing → active.
+        ("customer.subscription.updated", moved, subscription, {"status": "trialing"}),
         (
             "customer.subscription.updated",
-            "first",
-            subscription_object(900_000, customer=0, created=created),
+            " (first event of the object; status moved)",
+            subscription_object(900_002, customer=0, created=created),
+            {"status": "trialing"},
         ),
-        (
-            "customer.subscription.updated",
-            "",
-            subscription_object(900_000, customer=0, created=created),
-        ),
-        ("invoice.paid", "first", invoice_object(900_000, customer=0, created=created)),
-        ("invoice.paid", "", invoice_object(900_000, customer=0, created=created)),
-        ("payment_method.updated", "first", payment_method_object(900_000, customer=0)),
-        ("payment_method.updated", "", payment_method_object(900_000, customer=0)),
+        ("invoice.paid", first, invoice_object(900_000, customer=0, created=created), {}),
+        ("invoice.paid", "", invoice_object(900_000, customer=0, created=created), {}),
+        ("payment_method.updated", first, payment_method_object(900_000, customer=0), {}),
+        ("payment_method.updated", "", payment_method_object(900_000, customer=0), {}),
     ]
     counts = {}
-    for number, (event_type, first, data) in enumerate(samples):
+    for number, (event_type, label, data, previous) in enumerate(samples):
         event = WebhookEvent.objects.create(
             stripe_id=f"evt_bench_statements{number}",
             type=event_type,
             endpoint=WebhookEvent.Endpoint.CONNECT,
             account=ACCOUNT,
             stripe_created=datetime.fromtimestamp(created + number, tz=UTC),
-            payload={"data": {"object": data}},
+            payload={"data": {"object": data, "previous_attributes": previous}},
         )
         with CaptureQueriesContext(connection) as queries:
             webhook_event_process(event.pk)
         event.refresh_from_db()
         if event.status != "processed":
             raise bench_env.BenchSetupError(f"{event_type}: {event.status} {event.last_error}")
-        if first is None:
+        if label is None:
             continue
         statements = [
             q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
         ]
-        counts[f"{event_type} ({first} event of the object)" if first else event_type] = len(
-            statements
-        )
+        counts[event_type + label] = len(statements)
+    Activity.objects.filter(stripe_event_id__startswith="evt_bench_statements").delete()
     WebhookEvent.objects.filter(stripe_id__startswith="evt_bench_statements").delete()
-    Subscription.objects.filter(stripe_id=subscription_stripe_id(900_000)).delete()
+    Subscription.objects.filter(
+        stripe_id__in=[subscription_stripe_id(900_000), subscription_stripe_id(900_002)]
+    ).delete()
     Invoice.objects.filter(stripe_id="in_bench900000").delete()
-    PaymentMethod.objects.filter(stripe_id__in=["pm_bench900000", "pm_bench900001"]).delete()
+    PaymentMethod.objects.filter(stripe_id__startswith="pm_bench9000").delete()
     return counts
 
 
 def report_statements(counts: dict[str, int]) -> None:
     print("\nSQL statements per processed event, BEGIN/COMMIT apart (in-process, same code)")
     for name, count in counts.items():
-        print(f"  {name:52} {count}")
+        print(f"  {name:76} {count}")
 
 
 def subscriptions_check(args: argparse.Namespace, first_created: int) -> tuple[int, int, int]:
