@@ -78,11 +78,7 @@ def _locked_customer(agency: Agency, stripe_customer_id: str | None) -> Customer
     so inserts that point at the customer (their foreign key check) are not held up by it."""
     if not stripe_customer_id:
         return None
-    return (
-        agency.customers.select_for_update(no_key=True)
-        .filter(stripe_customer_id=stripe_customer_id)
-        .first()
-    )
+    return mirror_row_locked(agency.customers.all(), {"stripe_customer_id": stripe_customer_id})
 
 
 def subscription_upsert(

@@ -84,7 +84,10 @@ def mirror_row_locked(queryset: "models.QuerySet[M]", lookup: Mapping[str, Any])
     the queryset follows relations), or None. NO KEY: a row pointing at this one (a
     subscription at its card) can still be written meanwhile; its foreign key check only
     needs the key, which never changes."""
-    return queryset.select_for_update(no_key=True, of=("self",)).filter(**lookup).first()
+    # The lookup is a unique Stripe id: no ORDER BY (`first()` would compile the model's
+    # default ordering, which cost more CPU than the rest of the query).
+    locked = queryset.select_for_update(no_key=True, of=("self",)).filter(**lookup)
+    return next(iter(locked.order_by()[:1]), None)
 
 
 def row_insert_unless_taken(row: models.Model) -> bool:
@@ -146,7 +149,7 @@ def _apply_in_order(
     for name, value in fields.items():
         setattr(row, name, value)
     row.stripe_synced_at = as_of  # type: ignore[attr-defined]
-    row.save()
+    row.save(update_fields=[*fields, "stripe_synced_at"])  # what Stripe's data sets, no more
     return row
 
 
