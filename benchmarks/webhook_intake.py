@@ -68,6 +68,7 @@ def main() -> int:
         redis_url=args.redis_url,
         DATABASE_CONN_MAX_AGE=str(args.conn_max_age),
         CELERY_DB_REUSE_MAX=str(args.db_reuse_max),
+        DATABASE_PREPARE_THRESHOLD=str(args.prepare_threshold),
         DATABASE_WORKER_SYNCHRONOUS_COMMIT=args.worker_synchronous_commit,
     )
     bench_env.django_start(environment)
@@ -196,6 +197,12 @@ def arguments() -> argparse.Namespace:
         type=int,
         default=1000,
         help="CELERY_DB_REUSE_MAX for the worker (0: a new connection per task, Celery's default)",
+    )
+    parser.add_argument(
+        "--prepare-threshold",
+        type=int,
+        default=5,
+        help="DATABASE_PREPARE_THRESHOLD for gunicorn and the worker (0: no prepared statements)",
     )
     parser.add_argument(
         "--worker-synchronous-commit",
@@ -735,6 +742,7 @@ def report_header(args: argparse.Namespace) -> None:
         f"({args.client}), gunicorn "
         f"{args.gunicorn_workers} workers x {args.gunicorn_threads} threads, "
         f"CONN_MAX_AGE={args.conn_max_age}, CELERY_DB_REUSE_MAX={args.db_reuse_max}, "
+        f"DATABASE_PREPARE_THRESHOLD={args.prepare_threshold}, "
         f"worker synchronous_commit={args.worker_synchronous_commit}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start"
     )
