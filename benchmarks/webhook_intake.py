@@ -121,7 +121,13 @@ def main() -> int:
         cpu_before = cpu_seconds(gunicorn, worker)
         load_started = datetime.now(tz=UTC)
         intake = load_send(
-            url, bodies, secret, args.concurrency, args.time_limit, client=args.client
+            url,
+            bodies,
+            secret,
+            args.concurrency,
+            args.time_limit,
+            client=args.client,
+            rate=args.rate,
         )
         stored = stored_events()
         queued = queued_tasks(args.redis_url)
@@ -178,6 +184,12 @@ def arguments() -> argparse.Namespace:
         choices=["http.client", "requests"],
         default="http.client",
         help="the load generator's HTTP client (requests: as the figures before 2026-12-06)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="events/s to offer, spread over the client threads (default: each thread sends "
+        "again as soon as it is answered); latency then counts from when an event was due",
     )
     parser.add_argument("--duplicates", type=int, default=200, help="events re-sent")
     parser.add_argument("--customers", type=int, default=200, help="customers the events name")
@@ -379,23 +391,35 @@ def load_send(
     time_limit: float,
     *,
     client: str = "http.client",
+    rate: float | None = None,
 ) -> LoadResult:
     """POST every body once, signed at send time, from `concurrency` threads, each with its
-    own keep-alive connection. Requests not started by `time_limit` are counted as unsent."""
-    deadline = time.monotonic() + time_limit
+    own keep-alive connection. Requests not started by `time_limit` are counted as unsent.
 
-    def send_share(share: list[bytes]) -> LoadResult:
+    Without `rate` each thread sends its next event as soon as the last one is answered (a
+    closed loop: the server is always saturated). With `rate` (events/s, all threads
+    together) event n is due `n / rate` seconds after the start, as events arrive in
+    production; its latency counts from when it was due, so a server that falls behind is
+    charged for the wait of the events queued behind a slow one."""
+    deadline = time.monotonic() + time_limit
+    start = time.perf_counter()
+
+    def send_share(thread: int) -> LoadResult:
         latencies, errors, unsent = [], 0, 0
         with sender_open(url, client) as post:
-            for body in share:
+            for number in range(thread, len(bodies), concurrency):
                 if time.monotonic() > deadline:
                     unsent += 1
                     continue
+                due = start + number / rate if rate else None
+                if due is not None:
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                body = bodies[number]
                 headers = {
                     "Content-Type": "application/json",
                     "Stripe-Signature": stripe_signature(secret, body),
                 }
-                started = time.perf_counter()
+                started = time.perf_counter() if due is None else due
                 try:
                     errors += post(body, headers) != 200
                 except (OSError, http.client.HTTPException):  # requests' errors are OSErrors
@@ -403,13 +427,12 @@ def load_send(
                 latencies.append((time.perf_counter() - started) * 1000)
         return LoadResult(0, latencies, errors, unsent)
 
-    shares = [bodies[thread::concurrency] for thread in range(concurrency)]
-    started, cpu_started = time.perf_counter(), time.process_time()
+    cpu_started = time.process_time()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(send_share, shares))
+        results = list(pool.map(send_share, range(concurrency)))
     return LoadResult(
         client_cpu_seconds=time.process_time() - cpu_started,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - start,
         latencies_ms=sorted(latency for result in results for latency in result.latencies_ms),
         errors=sum(result.errors for result in results),
         unsent=sum(result.unsent for result in results),
@@ -739,7 +762,8 @@ def subscriptions_check(args: argparse.Namespace, first_created: int) -> tuple[i
 def report_header(args: argparse.Namespace) -> None:
     print(
         f"webhook intake: {args.events} events, {args.concurrency} client threads "
-        f"({args.client}), gunicorn "
+        f"({args.client}, {f'{args.rate:g} events/s offered' if args.rate else 'closed loop'}), "
+        "gunicorn "
         f"{args.gunicorn_workers} workers x {args.gunicorn_threads} threads, "
         f"CONN_MAX_AGE={args.conn_max_age}, CELERY_DB_REUSE_MAX={args.db_reuse_max}, "
         f"DATABASE_PREPARE_THRESHOLD={args.prepare_threshold}, "
