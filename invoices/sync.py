@@ -322,7 +322,8 @@ def application_fee_upsert(*, data: Mapping[str, Any]) -> Invoice | None:
     charge_id = stripe_id_of(data.get("charge"))
     if agency is None or not charge_id:
         return None
-    with transaction.atomic():
+    # In the worker's transaction, no savepoint of its own: an error rolls the event back.
+    with transaction.atomic(savepoint=False):
         invoice = (
             agency.invoices.select_for_update(no_key=True, of=("self",))
             .select_related("customer")

@@ -6,6 +6,8 @@ import csv
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +16,8 @@ from invoices.models import Invoice, RevenueMonth
 from stripe_sandbox.models import SandboxEvent
 from tests.invoices.conftest import pay_on_hosted_page, sent_invoice
 from tests.sync.stripe_timeline import deliver_from_stripe
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_event_replay
 
 
 @pytest.fixture
@@ -65,3 +69,17 @@ def test_an_older_fee_event_never_gives_the_fee_back_again(paid_invoice):
     paid_invoice.refresh_from_db()
     assert paid_invoice.platform_fee_kept == 450
     assert RevenueMonth.objects.get().platform_fees == 450
+
+
+def test_the_worker_applies_a_fee_event_in_its_one_transaction(transactional_db, paid_invoice):
+    # Issue 5: no savepoint nested in the transaction an event is processed in.
+    stored = WebhookEvent.objects.get(type="application_fee.created")
+    Invoice.objects.filter(pk=paid_invoice.pk).update(platform_fee=0)
+
+    with CaptureQueriesContext(connection) as queries:
+        event = webhook_event_replay(stored.pk)
+
+    assert event is not None and event.status == WebhookEvent.Status.PROCESSED
+    assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+    paid_invoice.refresh_from_db()
+    assert (paid_invoice.platform_fee, paid_invoice.platform_fee_kept) == (600, 600)
